@@ -1,0 +1,102 @@
+// direction_path.hpp — one direction of lh-emu's datapath: RX port → LinkDirection → delay queue → TX port.
+//
+// poll() is called in a loop by the worker lcore that owns the direction: it swaps in a new model
+// if the control thread offered one (at a burst boundary, via take_over, so nothing is lost or
+// reordered), transmits what is due, receives one burst (≤ 32 frames, one TSC timestamp), asks the
+// model for each frame's fate and applies it to the mbuf (drop, CE mark, bit flip, duplicate), and
+// publishes counters every ~1 ms. Times on the datapath are TSC ticks; the model sees ns since the
+// emulator's start (its epoch). No allocation, lock, exception or virtual call in poll().
+// DPDK types are opaque here; the implementation (direction_path.cpp) includes DPDK.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "emulator/dpdk/delay_queue.hpp"
+#include "emulator/dpdk/direction_stats.hpp"
+#include "emulator/model/link_direction.hpp"
+#include "src/clock.hpp"
+
+struct rte_mempool;
+
+namespace lh::emu {
+
+struct DirectionPathConfig {
+  std::string name;             // "a_to_b"
+  uint16_t rx_port = 0, tx_port = 1;
+  rte_mempool* pool = nullptr;  // the RX port's pool; duplicates are copied into it
+  uint64_t capacity = 0;        // the pool's mbuf count: the delay queue never needs more
+  TscClock clock;
+  uint64_t start_tsc = 0;       // the epoch: model time 0
+};
+
+class DirectionPath {
+ public:
+  DirectionPath(DirectionPathConfig config, std::unique_ptr<LinkDirection> model);
+  ~DirectionPath();
+  DirectionPath(const DirectionPath&) = delete;
+  DirectionPath& operator=(const DirectionPath&) = delete;
+
+  // Worker lcore: one iteration. `now_tsc` is a fresh rdtsc.
+  void poll(uint64_t now_tsc) noexcept;
+
+  // After the worker has stopped: frees every packet still queued; returns how many there were.
+  uint64_t drain() noexcept;
+
+  // Control thread: hand over a freshly built model; the worker adopts it (take_over) at its next
+  // burst boundary. Blocks until adopted, up to `timeout`; returns false on timeout (the offer is
+  // withdrawn if the worker never saw it). When the worker is not running, adopts it directly.
+  bool install(std::unique_ptr<LinkDirection> next, Nanos timeout);
+  // Control thread: runtime event (LinkDirection::inject_event on the worker). Returns the model's
+  // answer, or false on timeout.
+  bool inject(const LinkEvent& absolute_event, Nanos timeout);
+
+  // Marks whether a worker is polling this direction (set by the worker loop).
+  void set_running(bool running) noexcept { running_.store(running, std::memory_order_release); }
+
+  // Readers (any thread).
+  const std::string& name() const noexcept { return config_.name; }
+  StatsValues stats() const noexcept { return published_.load(); }
+  HistogramPair& histograms() noexcept { return hist_; }
+  // Model time now (ns since start) for a TSC reading.
+  Nanos model_time(uint64_t tsc) const noexcept { return config_.clock.ticks_to_ns(tsc - config_.start_tsc); }
+  const DirectionPathConfig& config() const noexcept { return config_; }
+
+ private:
+  void adopt_pending() noexcept;
+  void transmit(uint64_t now_tsc) noexcept;
+  void receive() noexcept;
+  void enqueue(void* mbuf, Nanos depart, uint64_t arrival_tsc, uint32_t len) noexcept;
+  void publish(uint64_t now_tsc) noexcept;
+  void switch_queue_kind(bool reordering) noexcept;
+
+  static constexpr uint16_t kBurst = 32;
+
+  DirectionPathConfig config_;
+  LinkDirection* model_;                     // owned; replaced by adopt_pending()
+  bool reordering_;
+  DelayRing ring_;
+  DelayHeap heap_;
+  Queued pending_tx_[kBurst];                // due but not yet accepted by the TX queue
+  uint16_t n_pending_tx_ = 0;
+  uint64_t seq_ = 0;
+  uint64_t last_depart_tsc_ = 0;             // FIFO mode: departures are clamped to be non-decreasing
+  uint64_t next_publish_tsc_ = 0;
+  uint64_t publish_ticks_;
+  uint64_t tx_give_up_ticks_;
+  uint32_t active_hist_ = 0;
+  StatsValues local_{};                      // driver-only counters live here
+
+  alignas(64) std::atomic<LinkDirection*> offered_{nullptr};
+  std::atomic<LinkDirection*> retired_{nullptr};
+  std::atomic<int> event_state_{0};          // 0 idle, 1 posted, 2 accepted, 3 refused
+  LinkEvent event_slot_{};
+  std::atomic<bool> running_{false};
+
+  PublishedStats published_;
+  HistogramPair hist_;
+};
+
+}  // namespace lh::emu

@@ -1,0 +1,141 @@
+// emu_backend.cpp — lh-emu's implementation of the control API Backend, and ControlLink with it.
+//
+// Every request is validated with the core profile code on a copy of the running config before
+// anything reaches the datapath; the new models are built here on the control thread and handed to
+// the workers, which adopt them at a burst boundary (Emulator::apply_*).
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "emulator/control/server.hpp"
+#include "emulator/dpdk/control_link.hpp"
+#include "emulator/dpdk/emulator.hpp"
+#include "src/profile.hpp"
+
+namespace lh::emu {
+
+namespace {
+
+using control::Direction;
+using control::ValidationError;
+
+class EmuBackend final : public control::Backend {
+ public:
+  explicit EmuBackend(Emulator& emu) : emu_(emu) {}
+
+  nlohmann::json profile() const override { return to_json(emu_.profile()); }
+
+  void replace_profile(const nlohmann::json& body) override {
+    LinkProfile next;
+    try {
+      next = profile_from_json(body, "PUT /profile");
+    } catch (const ParseError& e) {
+      throw ValidationError(e.what());
+    }
+    try {
+      emu_.apply_profile(next);
+    } catch (const std::invalid_argument& e) {
+      throw ValidationError(fmt::format("PUT /profile: {}", e.what()));
+    }
+  }
+
+  void patch_direction(Direction dir, const nlohmann::json& patch) override {
+    const bool ab = dir == Direction::kAToB;
+    const LinkProfile cur = emu_.profile();
+    DirectionConfig next = ab ? cur.a_to_b : cur.b_to_a;
+    const std::string where = fmt::format("PATCH /links/{}", control::to_string(dir));
+    try {
+      apply_direction_patch(next, patch, where);
+    } catch (const ParseError& e) {
+      throw ValidationError(e.what());
+    }
+    try {
+      emu_.apply_direction(ab, next);
+    } catch (const std::invalid_argument& e) {
+      throw ValidationError(fmt::format("{}: {}", where, e.what()));
+    }
+  }
+
+  void post_event(const control::EventRequest& req) override {
+    const bool now = req.base == control::EventRequest::Base::kNow;
+    bool ok = true;
+    if (req.a_to_b) ok = emu_.inject_event(true, req.event, now) && ok;
+    if (req.b_to_a) ok = emu_.inject_event(false, req.event, now) && ok;
+    if (!ok) throw control::UnavailableError("POST /events: the event table of a direction is full");
+  }
+
+  control::Stats stats() const override {
+    control::Stats s;
+    s.uptime = emu_.uptime();
+    s.profile_name = emu_.profile().name;
+    s.info = emu_.info();
+    const std::vector<DirectionReport> reports = emu_.snapshot(false);
+    for (size_t i = 0; i < reports.size() && i < 2; ++i) convert(reports[i], i == 0 ? s.a_to_b : s.b_to_a);
+    return s;
+  }
+
+ private:
+  static void convert(const DirectionReport& r, control::DirectionStats& d) {
+    const StatsValues& v = r.values;
+    d.packets_in = v.packets_in;
+    d.bytes_in = v.bytes_in;
+    d.packets_out = v.packets_out;
+    d.bytes_out = v.bytes_out;
+    for (size_t k = 0; k < control::kDropReasonCount && k < kEmuDropCount; ++k) d.dropped[k] = v.dropped[k];
+    d.ecn_marked = v.ecn_marked;
+    d.duplicated = v.duplicated;
+    d.corrupted = v.corrupted;
+    d.reordered = v.reordered;
+    d.queue_bytes = v.queue_bytes;
+    d.queue_packets = v.queue_packets;
+    d.queue_delay = Nanos{static_cast<int64_t>(v.queue_time_ns)};
+    d.rate = BitsPerSecond{v.rate_bps};
+    d.base_delay = Nanos{static_cast<int64_t>(v.base_delay_ns)};
+    d.in_flight_packets = v.in_ring;
+    for (double q : {0.5, 0.9, 0.99, 0.999}) {
+      d.added_delay.push_back({q, Nanos{r.added_delay.percentile(q * 100)}});
+      d.departure_error.push_back({q, Nanos{r.departure_error.percentile(q * 100)}});
+    }
+    d.added_delay_count = r.added_delay.count();
+    d.added_delay_sum = Nanos{static_cast<int64_t>(r.added_delay.mean() * static_cast<double>(r.added_delay.count()))};
+  }
+
+  Emulator& emu_;
+};
+
+}  // namespace
+
+struct ControlLink::Impl {
+  explicit Impl(Emulator& emu) : backend(emu) {}
+  EmuBackend backend;
+  std::unique_ptr<control::Server> server;
+};
+
+ControlLink::ControlLink(Emulator& emu, const std::string& address) {
+  if (address.empty()) return;
+  control::ServerConfig cfg;
+  try {
+    cfg.listen = control::parse_listen_address(address);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("lh-emu: --control '{}': {}", address, e.what()));
+  }
+  impl_ = std::make_unique<Impl>(emu);
+  impl_->server = std::make_unique<control::Server>(impl_->backend, std::move(cfg));
+  try {
+    impl_->server->start();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("lh-emu: --control '{}': {}", address, e.what()));
+  }
+}
+
+ControlLink::~ControlLink() { stop(); }
+
+std::string ControlLink::address() const {
+  return impl_ ? impl_->server->local_address().to_string() : std::string{};
+}
+
+void ControlLink::stop() noexcept {
+  if (impl_ && impl_->server) impl_->server->stop();
+}
+
+}  // namespace lh::emu

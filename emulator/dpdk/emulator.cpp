@@ -1,0 +1,417 @@
+// emulator.cpp — pools, ports, workers and reporting of lh-emu (see emulator.hpp).
+#include "emulator/dpdk/emulator.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "emulator/dpdk/port_setup.hpp"
+
+namespace lh::emu {
+
+std::atomic<bool> g_stop{false};
+
+namespace {
+
+constexpr unsigned kPoolCache = 256;
+constexpr int kRealtimePriority = 10;
+constexpr Nanos kInstallTimeout = Nanos::from_s(2);
+constexpr Nanos kSwapTimeout = Nanos::from_ms(200);
+
+int worker_main(void* arg) {
+  auto& lw = *static_cast<LcoreWork*>(arg);
+  auto& work = lw.paths;
+  if (lw.realtime) {
+    // SCHED_FIFO keeps departure error bounded on a shared machine; the kernel's RT throttling
+    // (sched_rt_runtime_us) still leaves the core a slice for everything else.
+    sched_param sp{};
+    sp.sched_priority = kRealtimePriority;
+    if (int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp); rc != 0) {
+      std::fprintf(stderr, "lh-emu: --realtime: pthread_setschedparam: %s (continuing without)\n", std::strerror(rc));
+    }
+  }
+  for (auto* p : work) p->set_running(true);
+  while (!g_stop.load(std::memory_order_relaxed)) {
+    for (auto* p : work) p->poll(rte_rdtsc());
+  }
+  for (auto* p : work) p->set_running(false);
+  return 0;
+}
+
+// True when the kernel reserves part of each period for non-RT tasks (the default: 950 ms of 1 s).
+bool rt_throttled() {
+  std::FILE* f = std::fopen("/proc/sys/kernel/sched_rt_runtime_us", "r");
+  if (f == nullptr) return false;
+  long runtime = -1;
+  const bool ok = std::fscanf(f, "%ld", &runtime) == 1;
+  std::fclose(f);
+  return ok && runtime >= 0 && runtime < 1'000'000;
+}
+
+const char* dir_name(size_t index) { return index % 2 == 0 ? "a_to_b" : "b_to_a"; }
+
+std::string path_name(size_t index) {
+  return index < 2 ? dir_name(index) : fmt::format("p{}.{}", index / 2, dir_name(index));
+}
+
+}  // namespace
+
+const char* to_string(EmuDrop d) noexcept {
+  switch (d) {
+    case EmuDrop::kLoss: return "loss";
+    case EmuDrop::kQueueFull: return "queue_full";
+    case EmuDrop::kAqm: return "aqm";
+    case EmuDrop::kOutage: return "outage";
+    case EmuDrop::kNoMbuf: return "no_mbuf";
+    case EmuDrop::kTxFull: return "tx_full";
+    case EmuDrop::kCount: break;
+  }
+  return "?";
+}
+
+Emulator::Emulator(EmuOptions options, LinkProfile profile)
+    : options_(std::move(options)), profile_(std::move(profile)) {
+  if (options_.seed != 0) profile_.seed = options_.seed;
+  const uint32_t frame = options_.mtu + 14 + 8;
+  sizing_ab_ = size_direction(profile_.a_to_b, frame, options_.assume_rate);
+  sizing_ba_ = size_direction(profile_.b_to_a, frame, options_.assume_rate);
+  const uint32_t need = frame + 4 + RTE_PKTMBUF_HEADROOM;
+  data_room_ = need <= RTE_MBUF_DEFAULT_BUF_SIZE ? RTE_MBUF_DEFAULT_BUF_SIZE
+                                                : std::max<uint32_t>((need + 1023) / 1024 * 1024, kJumboRingFrame + RTE_PKTMBUF_HEADROOM);
+}
+
+Emulator::~Emulator() = default;
+
+uint64_t Emulator::needed_bytes(unsigned pairs) const {
+  return pairs * (pool_bytes(sizing_ab_.mbufs, data_room_) + pool_bytes(sizing_ba_.mbufs, data_room_));
+}
+
+void Emulator::start() {
+  const uint16_t nports = port_count();
+  if (nports < 2 || nports % 2 != 0) {
+    throw std::runtime_error(fmt::format(
+        "lh-emu: found {} ports; need an even number >= 2 (paired 0<->1, 2<->3, ...): add --vdev or -a, or use "
+        "--iface-a/--iface-b (a --vdev on a missing interface fails to probe: see the EAL lines above)",
+        nports));
+  }
+  const unsigned pairs = nports / 2;
+  const int socket = static_cast<int>(rte_socket_id());
+  for (unsigned d = 0; d < 2 * pairs; ++d) {
+    const DirectionSizing& s = sizing(d % 2 == 0);
+    const std::string name = fmt::format("lh_pool_{}", d);
+    rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), static_cast<unsigned>(s.mbufs), kPoolCache, 0,
+                                                static_cast<uint16_t>(data_room_), socket);
+    if (pool == nullptr) {
+      throw std::runtime_error(fmt::format(
+          "lh-emu: cannot allocate {} mbufs for {} ({}): the profile needs {} MiB of packet buffers in total; give more memory (-m {})",
+          s.mbufs, path_name(d), rte_strerror(rte_errno), needed_bytes(pairs) >> 20,
+          (needed_bytes(pairs) >> 20) + kEalOverheadMib));
+    }
+    pools_.push_back(pool);
+    pool_sizes_.push_back(s.mbufs);
+  }
+  for (uint16_t p = 0; p < nports; ++p) {
+    const PortInfo info = setup_port(p, pools_[p], data_room_, options_.mtu);
+    ports_.push_back({{"port", info.port}, {"name", info.name}, {"driver", info.driver}, {"mtu", info.mtu},
+                      {"scatter", info.scatter}});
+  }
+
+  // What the PMDs keep from the start (af_xdp pre-fills its fill ring and never gives it back):
+  // the leak check at exit is relative to this.
+  for (auto* pool : pools_) pool_free_at_start_.push_back(rte_mempool_avail_count(pool));
+  start_tsc_ = rte_rdtsc();
+  for (unsigned d = 0; d < 2 * pairs; ++d) {
+    const bool ab = d % 2 == 0;
+    const uint16_t rx = static_cast<uint16_t>(d);
+    const uint16_t tx = static_cast<uint16_t>(ab ? d + 1 : d - 1);
+    auto model = std::make_unique<LinkDirection>(ab ? profile_.a_to_b : profile_.b_to_a, profile_.seed, d, Nanos{0});
+    DirectionPathConfig cfg{.name = path_name(d), .rx_port = rx, .tx_port = tx, .pool = pools_[d],
+                            .capacity = pool_sizes_[d], .clock = clock_, .start_tsc = start_tsc_};
+    paths_.push_back(std::make_unique<DirectionPath>(std::move(cfg), std::move(model)));
+    DirectionReport r;
+    r.name = path_name(d);
+    reports_.push_back(std::move(r));
+  }
+
+  std::vector<unsigned> workers;
+  unsigned lc;
+  RTE_LCORE_FOREACH_WORKER(lc) workers.push_back(lc);
+  // With a single lcore the datapath runs on the main lcore and reporting moves to a thread
+  // (run_until_stopped).
+  const size_t used = workers.empty() ? 1 : std::min(workers.size(), paths_.size());
+  lcore_work_.assign(used, {});
+  const bool realtime = options_.realtime && rt_throttled();
+  if (options_.realtime && !realtime) {
+    std::fprintf(stderr, "lh-emu: --realtime ignored: RT throttling is off (kernel.sched_rt_runtime_us), a busy-polling "
+                         "SCHED_FIFO worker would starve its core\n");
+  }
+  for (auto& lw : lcore_work_) lw.realtime = realtime;
+  for (size_t d = 0; d < paths_.size(); ++d) lcore_work_[d % used].paths.push_back(paths_[d].get());
+  main_lcore_datapath_ = workers.empty();
+  for (size_t w = 0; w < used && !main_lcore_datapath_; ++w) {
+    if (int rc = rte_eal_remote_launch(worker_main, &lcore_work_[w], workers[w]); rc != 0) {
+      throw std::runtime_error(fmt::format("rte_eal_remote_launch(lcore {}): {}", workers[w], rc));
+    }
+  }
+  launched_ = true;
+}
+
+void Emulator::collect(size_t i, DirectionReport& into, bool into_interval) {
+  HistogramPair& h = paths_[i]->histograms();
+  const uint32_t req = h.request.load(std::memory_order_relaxed) + 1;
+  h.request.store(req, std::memory_order_release);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kSwapTimeout.ns);
+  bool swapped = true;
+  while (h.ack.load(std::memory_order_acquire) != req) {
+    if (!launched_ || std::chrono::steady_clock::now() > deadline) {
+      swapped = false;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  const uint32_t retired = (req - 1) & 1u;
+  DirectionReport& cum = reports_[i];
+  auto absorb = [&](int b) {
+    cum.added_delay.merge(h.added_delay[b]);
+    cum.departure_error.merge(h.departure_error[b]);
+    cum.interval_added.merge(h.added_delay[b]);
+    cum.interval_error.merge(h.departure_error[b]);
+    h.added_delay[b].reset();
+    h.departure_error[b].reset();
+  };
+  if (swapped) {
+    absorb(static_cast<int>(retired));
+  } else {
+    // The worker is gone (or stuck): nothing records any more, so both buffers are ours.
+    h.request.store(req - 1, std::memory_order_release);
+    absorb(0);
+    absorb(1);
+  }
+  if (into_interval) {
+    into.interval_added = cum.interval_added;
+    into.interval_error = cum.interval_error;
+    cum.interval_added.reset();
+    cum.interval_error.reset();
+  }
+  cum.values = paths_[i]->stats();
+  into.name = cum.name;
+  into.values = cum.values;
+  into.added_delay = cum.added_delay;
+  into.departure_error = cum.departure_error;
+}
+
+std::vector<DirectionReport> Emulator::snapshot(bool take_interval) {
+  std::lock_guard lock(collect_mutex_);
+  std::vector<DirectionReport> out(paths_.size());
+  for (size_t i = 0; i < paths_.size(); ++i) collect(i, out[i], take_interval);
+  return out;
+}
+
+Nanos Emulator::uptime() const { return clock_.ticks_to_ns(rte_rdtsc() - start_tsc_); }
+
+nlohmann::json Emulator::direction_json(const DirectionReport& r, const DirectionReport* prev, double dt_s,
+                                        bool final_view) const {
+  const StatsValues& v = r.values;
+  nlohmann::json drops = nlohmann::json::object();
+  uint64_t total_drops = 0;
+  for (size_t k = 0; k < kEmuDropCount; ++k) {
+    drops[to_string(static_cast<EmuDrop>(k))] = v.dropped[k];
+    total_drops += v.dropped[k];
+  }
+  nlohmann::json j = {
+      {"packets_in", v.packets_in}, {"bytes_in", v.bytes_in},
+      {"packets_out", v.packets_out}, {"bytes_out", v.bytes_out},
+      {"dropped", drops}, {"dropped_total", total_drops},
+      {"ecn_marked", v.ecn_marked}, {"duplicated", v.duplicated}, {"corrupted", v.corrupted},
+      {"reordered", v.reordered},
+      {"queue", {{"bytes", v.queue_bytes}, {"packets", v.queue_packets}, {"time_ns", v.queue_time_ns}}},
+      {"in_ring", v.in_ring}, {"rate_bps", v.rate_bps}, {"base_delay_ns", v.base_delay_ns},
+      {"profile_changes", v.profile_changes},
+  };
+  if (prev != nullptr && dt_s > 0) {
+    j["rx_bps"] = static_cast<double>(v.bytes_in - prev->values.bytes_in) * 8 / dt_s;
+    j["tx_bps"] = static_cast<double>(v.bytes_out - prev->values.bytes_out) * 8 / dt_s;
+  }
+  if (final_view) {
+    j["added_delay_ns"] = r.added_delay.to_json();
+    j["departure_error_ns"] = r.departure_error.to_json();
+  } else {
+    j["added_delay_ns"] = r.interval_added.to_json();
+    j["departure_error_ns"] = r.interval_error.to_json();
+  }
+  return j;
+}
+
+void Emulator::print_live(const std::vector<DirectionReport>& now, const std::vector<DirectionReport>& prev,
+                          double dt_s) const {
+  std::string line;
+  for (size_t i = 0; i < now.size() && i < 2; ++i) {
+    const StatsValues& v = now[i].values;
+    const StatsValues& p = prev[i].values;
+    uint64_t drops = 0, pdrops = 0;
+    for (size_t k = 0; k < kEmuDropCount; ++k) drops += v.dropped[k], pdrops += p.dropped[k];
+    line += fmt::format("{} {:8.1f} Mbit/s {:7.0f} pkt/s drop {:5} q {:6.2f}ms delay p50 {:7.2f}ms  ",
+                        i == 0 ? "a>b" : "b>a", static_cast<double>(v.bytes_out - p.bytes_out) * 8e-6 / dt_s,
+                        static_cast<double>(v.packets_out - p.packets_out) / dt_s, drops - pdrops,
+                        static_cast<double>(v.queue_time_ns) * 1e-6,
+                        static_cast<double>(now[i].interval_added.percentile(50)) * 1e-6);
+  }
+  std::fprintf(stderr, "\r%s", line.c_str());
+  std::fflush(stderr);
+}
+
+void Emulator::run_until_stopped() {
+  if (main_lcore_datapath_) {
+    std::thread reporter([this] { report_until_stopped(); });
+    worker_main(&lcore_work_[0]);
+    reporter.join();
+    return;
+  }
+  report_until_stopped();
+}
+
+void Emulator::report_until_stopped() {
+  const bool live = options_.live_view && ::isatty(STDERR_FILENO);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last = t0;
+  const auto interval = std::chrono::nanoseconds(options_.stats_interval.ns > 0 ? options_.stats_interval.ns
+                                                                                 : Nanos::from_s(1).ns);
+  auto next = t0 + interval;
+  std::vector<DirectionReport> prev = snapshot(true);
+  while (!g_stop.load()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (options_.duration.ns > 0 && now - t0 >= std::chrono::nanoseconds(options_.duration.ns)) break;
+    if (now < next) {
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(next - now, std::chrono::milliseconds(20)));
+      continue;
+    }
+    next += interval;
+    std::vector<DirectionReport> cur = snapshot(true);
+    const double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    if (options_.stats_interval.ns > 0 && !options_.quiet) {
+      nlohmann::json j = {{"type", "interval"}, {"t_s", std::chrono::duration<double>(now - t0).count()},
+                          {"profile", profile().name}};
+      for (size_t i = 0; i < cur.size(); ++i) j["directions"][cur[i].name] = direction_json(cur[i], &prev[i], dt, false);
+      std::printf("%s\n", j.dump().c_str());
+      std::fflush(stdout);
+    }
+    if (live) print_live(cur, prev, dt);
+    prev = std::move(cur);
+  }
+  g_stop.store(true);   // --duration: the workers stop too
+  if (live) std::fprintf(stderr, "\n");
+}
+
+bool Emulator::finish() {
+  g_stop.store(true);
+  if (launched_ && !main_lcore_datapath_) rte_eal_mp_wait_lcore();
+  launched_ = false;
+  std::vector<uint64_t> in_ring(paths_.size());
+  for (size_t i = 0; i < paths_.size(); ++i) in_ring[i] = paths_[i]->drain();
+  std::vector<DirectionReport> fin = snapshot(true);
+  std::vector<PortErrors> errors;
+  for (uint16_t p = 0; p < ports_.size(); ++p) errors.push_back(port_errors(p));
+  for (uint16_t p = 0; p < ports_.size(); ++p) close_port(p);
+  nlohmann::json j = {{"type", "summary"}, {"uptime_s", uptime().seconds()}, {"profile", profile().name}};
+  bool clean = true;
+  for (size_t i = 0; i < fin.size(); ++i) {
+    nlohmann::json d = direction_json(fin[i], nullptr, 0, true);
+    d["in_ring_at_shutdown"] = in_ring[i];
+    const unsigned avail = rte_mempool_avail_count(pools_[i]);
+    const uint64_t held_by_pmd = pool_sizes_[i] - pool_free_at_start_[i];
+    const uint64_t leaked = avail < pool_free_at_start_[i] ? pool_free_at_start_[i] - avail : 0;
+    if (leaked != 0) clean = false;
+    d["mempool"] = {{"size", pool_sizes_[i]}, {"free", avail}, {"held_by_pmd", held_by_pmd}, {"leaked", leaked}};
+    j["directions"][fin[i].name] = d;
+  }
+  for (size_t p = 0; p < ports_.size(); ++p) {
+    nlohmann::json pj = ports_[p];
+    pj["rx_nombuf"] = errors[p].rx_nombuf;
+    pj["imissed"] = errors[p].imissed;
+    pj["ierrors"] = errors[p].ierrors;
+    pj["oerrors"] = errors[p].oerrors;
+    j["ports"].push_back(pj);
+  }
+  std::printf("%s\n", j.dump().c_str());
+  std::fflush(stdout);
+  for (auto* pool : pools_) rte_mempool_free(pool);
+  pools_.clear();
+  return clean;
+}
+
+void Emulator::abort() noexcept {
+  g_stop.store(true);
+  if (launched_ && !main_lcore_datapath_) rte_eal_mp_wait_lcore();
+  launched_ = false;
+  for (auto& p : paths_) p->drain();
+  for (uint16_t p = 0; p < ports_.size(); ++p) close_port(p);
+  ports_.clear();
+}
+
+LinkProfile Emulator::profile() const {
+  std::lock_guard lock(profile_mutex_);
+  return profile_;
+}
+
+void Emulator::apply_direction(bool a_to_b, const DirectionConfig& dir) {
+  LinkProfile next = profile();
+  (a_to_b ? next.a_to_b : next.b_to_a) = dir;
+  // Build every model first (a bad config throws before anything changes).
+  std::vector<std::unique_ptr<LinkDirection>> models;
+  for (size_t d = a_to_b ? 0 : 1; d < paths_.size(); d += 2) {
+    models.push_back(std::make_unique<LinkDirection>(dir, next.seed, d, Nanos{0}));
+  }
+  size_t k = 0;
+  for (size_t d = a_to_b ? 0 : 1; d < paths_.size(); d += 2) {
+    if (!paths_[d]->install(std::move(models[k++]), kInstallTimeout)) {
+      throw std::runtime_error(fmt::format("{}: the datapath did not take the new model within 2 s", path_name(d)));
+    }
+  }
+  std::lock_guard lock(profile_mutex_);
+  profile_ = std::move(next);
+}
+
+void Emulator::apply_profile(const LinkProfile& next) {
+  std::vector<std::unique_ptr<LinkDirection>> models;
+  for (size_t d = 0; d < paths_.size(); ++d) {
+    models.push_back(std::make_unique<LinkDirection>(d % 2 == 0 ? next.a_to_b : next.b_to_a, next.seed, d, Nanos{0}));
+  }
+  for (size_t d = 0; d < paths_.size(); ++d) {
+    if (!paths_[d]->install(std::move(models[d]), kInstallTimeout)) {
+      throw std::runtime_error(fmt::format("{}: the datapath did not take the new model within 2 s", path_name(d)));
+    }
+  }
+  std::lock_guard lock(profile_mutex_);
+  profile_ = next;
+}
+
+bool Emulator::inject_event(bool a_to_b, LinkEvent event, bool relative_to_now) {
+  if (relative_to_now) event.at += uptime();
+  bool ok = true;
+  for (size_t d = a_to_b ? 0 : 1; d < paths_.size(); d += 2) ok = paths_[d]->inject(event, kInstallTimeout) && ok;
+  return ok;
+}
+
+nlohmann::json Emulator::info() const {
+  nlohmann::json j = {{"ports", ports_}, {"workers", lcore_work_.size()}};
+  return j;
+}
+
+}  // namespace lh::emu

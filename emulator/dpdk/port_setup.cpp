@@ -1,0 +1,102 @@
+// port_setup.cpp — ethdev configuration for lh-emu (see port_setup.hpp).
+#include "emulator/dpdk/port_setup.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+
+namespace lh::emu {
+
+namespace {
+
+constexpr uint16_t kRxDescriptors = 1024;
+constexpr uint16_t kTxDescriptors = 1024;
+// L2 header + two VLAN tags + FCS headroom: the largest frame for a given MTU.
+constexpr uint32_t kL2Overhead = RTE_ETHER_HDR_LEN + 2 * 4 + RTE_ETHER_CRC_LEN;
+
+[[noreturn]] void fail(const char* call, uint16_t port, int rc) {
+  throw std::runtime_error(fmt::format("{}(port {}): {} ({})", call, port, rc, std::strerror(rc < 0 ? -rc : rc)));
+}
+
+}  // namespace
+
+uint16_t port_count() noexcept { return rte_eth_dev_count_avail(); }
+
+PortInfo setup_port(uint16_t port, rte_mempool* pool, uint32_t data_room, uint32_t mtu) {
+  if (!rte_eth_dev_is_valid_port(port)) {
+    throw std::runtime_error(fmt::format("port {}: no such port ({} found)", port, port_count()));
+  }
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) fail("rte_eth_dev_info_get", port, rc);
+
+  PortInfo out;
+  out.port = port;
+  char name[RTE_ETH_NAME_MAX_LEN] = {};
+  rte_eth_dev_get_name_by_port(port, name);
+  out.name = name;
+  out.driver = info.driver_name != nullptr ? info.driver_name : "";
+
+  rte_eth_conf conf{};
+  const uint32_t frame = mtu + kL2Overhead;
+  const uint32_t buf = data_room - RTE_PKTMBUF_HEADROOM;
+  if (frame > buf && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)) {
+    conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+    out.scatter = true;
+  }
+  if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc != 0) fail("rte_eth_dev_configure", port, rc);
+
+  // Devices that cannot set the MTU (or cap it lower) keep theirs; frames up to it still pass.
+  uint32_t want = mtu;
+  if (info.max_mtu != 0 && want > info.max_mtu) want = info.max_mtu;
+  if (rte_eth_dev_set_mtu(port, static_cast<uint16_t>(want)) == 0) {
+    out.mtu = want;
+  } else {
+    uint16_t cur = 0;
+    rte_eth_dev_get_mtu(port, &cur);
+    out.mtu = cur;
+  }
+
+  uint16_t nb_rx = kRxDescriptors, nb_tx = kTxDescriptors;
+  rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rx, &nb_tx);
+  const int socket = rte_eth_dev_socket_id(port);
+  const unsigned sock = socket < 0 ? 0u : static_cast<unsigned>(socket);
+  rte_eth_rxconf rxconf = info.default_rxconf;
+  rxconf.offloads = conf.rxmode.offloads;
+  if (int rc = rte_eth_rx_queue_setup(port, 0, nb_rx, sock, &rxconf, pool); rc != 0) {
+    fail("rte_eth_rx_queue_setup", port, rc);
+  }
+  rte_eth_txconf txconf = info.default_txconf;
+  txconf.offloads = conf.txmode.offloads;
+  if (int rc = rte_eth_tx_queue_setup(port, 0, nb_tx, sock, &txconf); rc != 0) {
+    fail("rte_eth_tx_queue_setup", port, rc);
+  }
+  if (int rc = rte_eth_dev_start(port); rc != 0) fail("rte_eth_dev_start", port, rc);
+  // Some vdevs (pcap, ring) have no promiscuous mode and already see every frame.
+  rte_eth_promiscuous_enable(port);
+  return out;
+}
+
+void close_port(uint16_t port) noexcept {
+  // Reap TX completions first (af_xdp returns sent frames' mbufs only then); -ENOTSUP elsewhere.
+  rte_eth_tx_done_cleanup(port, 0, 0);
+  rte_eth_dev_stop(port);
+  rte_eth_dev_close(port);
+}
+
+PortErrors port_errors(uint16_t port) noexcept {
+  rte_eth_stats s{};
+  PortErrors e;
+  if (rte_eth_stats_get(port, &s) == 0) {
+    e.rx_nombuf = s.rx_nombuf;
+    e.imissed = s.imissed;
+    e.ierrors = s.ierrors;
+    e.oerrors = s.oerrors;
+  }
+  return e;
+}
+
+}  // namespace lh::emu
