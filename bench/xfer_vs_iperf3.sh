@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# bench/xfer_vs_iperf3.sh — lh-xfer goodput against iperf3 TCP and UDP in the same run, on a veth pair
+# between two network namespaces this script creates (and removes on exit, whatever happens).
+# Addresses come from 198.18.0.0/15, the range reserved for benchmarking (RFC 2544); nothing leaves the
+# namespaces. Prints a table with each tool's rate and the ratio to iperf3 TCP (target: lh-xfer >= 0.5).
+#   sudo bench/xfer_vs_iperf3.sh [PATH/TO/lh-xfer]      env: SIZE=2GiB (lh-xfer), SECONDS_IPERF=10,
+#                                                       XFER_ARGS="--cc bbr" (extra lh-xfer send flags),
+#                                                       NICE=-10 (same priority for every tool; on a
+#                                                       busy host it keeps others' jobs from deciding),
+#                                                       MTU=1500 (veth MTU; lh-xfer and iperf3 UDP use
+#                                                       MTU - 28 bytes of UDP payload)
+set -euo pipefail
+xfer=${1:-build/transport/tools/lh-xfer}
+size=${SIZE:-2GiB}
+secs=${SECONDS_IPERF:-10}
+xfer_args=${XFER_ARGS:-}
+nice_level=${NICE:-0}
+mtu=${MTU:-1500}
+payload=$((mtu - 28))
+py=/usr/bin/python3
+[[ $EUID -eq 0 ]] || { echo "xfer_vs_iperf3: needs root (network namespaces)" >&2; exit 1; }
+[[ -x $xfer ]] || { echo "xfer_vs_iperf3: no lh-xfer at $xfer" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "xfer_vs_iperf3: iperf3 missing (scripts/deps)" >&2; exit 1; }
+
+ns_a=lhxb-a-$$
+ns_b=lhxb-b-$$
+addr_a=198.18.0.1
+addr_b=198.18.0.2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  ip netns del "$ns_a" 2>/dev/null || true
+  ip netns del "$ns_b" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "$ns_a"
+ip netns add "$ns_b"
+ip link add veth-a netns "$ns_a" type veth peer name veth-b netns "$ns_b"
+ip -n "$ns_a" addr add "$addr_a/30" dev veth-a
+ip -n "$ns_b" addr add "$addr_b/30" dev veth-b
+for ns in "$ns_a" "$ns_b"; do
+  ip -n "$ns" link set lo up
+done
+ip -n "$ns_a" link set veth-a mtu "$mtu" up
+ip -n "$ns_b" link set veth-b mtu "$mtu" up
+in_a() { ip netns exec "$ns_a" nice -n "$nice_level" "$@"; }
+in_b() { ip netns exec "$ns_b" nice -n "$nice_level" "$@"; }
+
+wait_for() {  # wait_for DESCRIPTION COMMAND... — polls up to 10 s
+  local what=$1; shift
+  for _ in $(seq 200); do "$@" && return 0; sleep 0.05; done
+  echo "xfer_vs_iperf3: timed out waiting for $what" >&2
+  exit 1
+}
+iperf_up() { in_a bash -c "exec 3<>/dev/tcp/$addr_b/5201" 2>/dev/null; }
+
+# ---- iperf3 TCP and UDP (one server, one client at a time) ----
+in_b iperf3 -s -B "$addr_b" >"$tmp/iperf3-server.log" 2>&1 &
+pids+=($!)
+wait_for "iperf3 server" iperf_up
+in_a iperf3 -c "$addr_b" -t "$secs" -J >"$tmp/tcp.json" 2>>"$tmp/iperf3-client.log"
+in_a iperf3 -c "$addr_b" -u -b 0 -l "$payload" -t "$secs" -J >"$tmp/udp.json" 2>>"$tmp/iperf3-client.log"
+
+# ---- lh-xfer ----
+: >"$tmp/xfer-server.log"
+in_b "$xfer" serve --listen "$addr_b:9000" --once --mtu "${payload}B" >"$tmp/xfer-server.log" 2>&1 &
+xfer_srv=$!
+pids+=("$xfer_srv")
+wait_for "lh-xfer server" grep -qs "listening on" "$tmp/xfer-server.log"
+# shellcheck disable=SC2086
+in_a "$xfer" send --to "$addr_b:9000" --size "$size" --json --duration-limit 120s --mtu "${payload}B" $xfer_args >"$tmp/xfer.json"
+
+echo "veth MTU $mtu, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+"$py" - "$tmp/tcp.json" "$tmp/udp.json" "$tmp/xfer.json" "$size" "$secs" <<'PY'
+import json, sys
+tcp = json.load(open(sys.argv[1]))["end"]
+udp = json.load(open(sys.argv[2]))["end"]
+xf = json.load(open(sys.argv[3]))
+tcp_bps = tcp["sum_received"]["bits_per_second"]
+u = udp["sum"]
+udp_bps = u["bits_per_second"] * (1.0 - u.get("lost_percent", 0.0) / 100.0)  # delivered, not offered
+xf_bps = xf["bits_per_second"]
+rows = [
+    ("iperf3 TCP", tcp_bps, f"{sys.argv[5]} s, retransmits {tcp['sum_sent'].get('retransmits', 0)}"),
+    ("iperf3 UDP -b 0", udp_bps, f"{sys.argv[5]} s, {u.get('lost_percent', 0.0):.2f}% lost (rate = delivered)"),
+    ("lh-xfer", xf_bps, f"{sys.argv[4]} in {xf['seconds']:.2f} s, cc {xf['cc']}, retransmits {xf['retransmits']}, "
+                        f"verified {xf['verified_shards']}/{xf['shards']}"),
+]
+print(f"{'tool':<16} {'Gbit/s':>8} {'vs TCP':>7}  notes")
+for name, bps, note in rows:
+    print(f"{name:<16} {bps / 1e9:8.3f} {bps / tcp_bps:7.2f}  {note}")
+ratio = xf_bps / tcp_bps
+print(f"lh-xfer / iperf3-TCP = {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+PY

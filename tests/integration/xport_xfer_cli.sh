@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# xport_xfer_cli.sh — lh-xfer refuses bad flags and reports an unreachable peer: each case prints one
+# line on stderr naming the problem and exits non-zero. Bounded: the handshake deadline is 1 s.
+# Usage: xport_xfer_cli.sh PATH/TO/lh-xfer
+set -uo pipefail
+xfer=$1
+failures=0
+expect() {  # expect CODE SUBSTRING -- ARGS...
+  local code=$1 want=$2; shift 3
+  local err rc
+  err=$(timeout 20 "$xfer" "$@" 2>&1 >/dev/null); rc=$?
+  if [[ $rc -ne $code || $err != *"$want"* || $(wc -l <<<"$err") -ne 1 ]]; then
+    echo "FAIL: lh-xfer $* -> rc $rc (want $code), stderr: $err" >&2
+    failures=$((failures + 1))
+  else
+    echo "ok: lh-xfer $* -> $rc: $err"
+  fi
+}
+expect 2 "subcommand is required" --
+expect 2 "no unit" -- send --to 127.0.0.1:9 --size 10
+expect 2 "expected bbr, cubic or fixed" -- send --to 127.0.0.1:9 --size 1MiB --cc reno
+expect 2 "ambiguous" -- send --to 127.0.0.1:9 --size 1MiB --cc fixed:900mbps
+expect 2 "missing \":PORT\"" -- send --to 127.0.0.1 --size 1MiB
+expect 2 "multiple of 8B" -- send --to 127.0.0.1:9 --size 1MiB --shard 1001B
+expect 2 "--listen is required" -- serve
+# Nothing listens on the discard port of loopback: the handshake must time out with a clear message.
+expect 2 "handshake timed out" -- send --to 127.0.0.1:9 --size 1MiB --connect-timeout 1s
+[[ $failures -eq 0 ]] || exit 1
+echo "PASS: all refusals clear"

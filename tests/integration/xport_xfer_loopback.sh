@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# xport_xfer_loopback.sh — lh-xfer serve + send over loopback: a 1 GiB transfer arrives and the server
+# verifies every shard; the client's JSON summary agrees. Bounded: the client has a duration limit,
+# every wait has a deadline, and the trap kills the server on any exit.
+# Usage: xport_xfer_loopback.sh PATH/TO/lh-xfer
+set -euo pipefail
+xfer=$1
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+srv_pid=""
+cleanup() {
+  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid" 2>/dev/null || true; fi
+  [[ -n $srv_pid ]] && wait "$srv_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
+
+: >"$tmp/srv.log"
+"$xfer" serve --listen 127.0.0.1:0 --once >"$tmp/srv.log" 2>&1 &
+srv_pid=$!
+
+# The server prints its bound port; wait for that line (deadline 10 s).
+port=""
+for _ in $(seq 200); do
+  port=$(sed -n 's/^lh-xfer: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.log" || true)
+  [[ -n $port ]] && break
+  kill -0 "$srv_pid" 2>/dev/null || fail "server exited early"
+  sleep 0.05
+done
+[[ -n $port ]] || fail "server did not report its port within 10 s"
+
+rc=0
+"$xfer" send --to "127.0.0.1:$port" --size 1GiB --shard 64MiB --json --duration-limit 120s \
+  >"$tmp/client.json" 2>"$tmp/client.err" || rc=$?
+[[ $rc -eq 0 ]] || { cat "$tmp/client.err" >&2; cat "$tmp/client.json" >&2; fail "client exited $rc"; }
+
+"$py" - "$tmp/client.json" <<'PY' || fail "client summary check failed"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["complete"] is True, s
+assert s["bytes"] == 1 << 30, s["bytes"]
+assert s["shards"] == 16 and s["verified_shards"] == 16 and s["bad_shards"] == 0, s
+assert s["bits_per_second"] > 0 and s["seconds"] > 0, s
+assert s["rtt_us"]["count"] > 0 and s["shard_us"]["count"] == 16, s
+print(f"client: {s['bytes']} bytes in {s['seconds']:.2f} s, {s['bits_per_second']/1e9:.2f} Gbit/s, "
+      f"{s['retransmits']} retransmits")
+PY
+
+# The --once server exits by itself once the client closed; give it 10 s.
+for _ in $(seq 200); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$srv_pid" 2>/dev/null && fail "server still running 10 s after the transfer"
+srv_rc=0
+wait "$srv_pid" || srv_rc=$?
+srv_pid=""
+[[ $srv_rc -eq 0 ]] || fail "server exited $srv_rc"
+grep -q "16 of 16 shards verified (1073741824 bytes), 0 bad" "$tmp/srv.log" || fail "server did not verify 16 shards"
+cat "$tmp/srv.log"
+echo "PASS: 1 GiB written over loopback and verified"

@@ -1,0 +1,142 @@
+// cc_test.cpp — congestion controllers and the pacer, driven by synthetic event streams.
+//
+// BBR sees rounds of ACKs whose delivery-rate samples follow a scripted path: growing, then flat at
+// the bottleneck; random loss below loss_thresh without RTT growth must not lower its rate, heavy loss
+// with a growing queue must. CUBIC: slow start, one multiplicative decrease per congestion event.
+#include <gtest/gtest.h>
+
+#include "transport/proto/cc/bbr.hpp"
+#include "transport/proto/cc/cubic.hpp"
+#include "transport/proto/cc/fixed_rate.hpp"
+#include "transport/proto/pacer.hpp"
+
+namespace lh::xport::cc {
+namespace {
+
+constexpr uint64_t kMss = 1398;
+
+struct BbrDriver {
+  Bbr bbr{BitsPerSecond{100'000'000}, Nanos::from_ms(50), kMss, 0.05};
+  Nanos now{1'000'000'000};
+  uint64_t delivered = 0;
+
+  // One round trip: 10 ACKs delivering `bw` for one `rtt`, with `loss` of the bytes lost.
+  void round(uint64_t bw_bps, Nanos rtt, double loss = 0.0) {
+    const uint64_t bytes = bytes_in(rtt, BitsPerSecond{bw_bps}).n;
+    const uint64_t prior = delivered;
+    for (int k = 0; k < 10; ++k) {
+      now += rtt / 10;
+      const uint64_t acked = bytes / 10;
+      if (loss > 0) {
+        bbr.on_loss(LossEvent{.now = now, .lost_bytes = static_cast<uint64_t>(loss * static_cast<double>(acked)),
+                              .in_flight = bytes});
+      }
+      delivered += acked;
+      bbr.on_ack(AckEvent{.now = now, .acked_bytes = acked, .in_flight = bytes, .delivered_total = delivered,
+                          .latest_rtt = rtt, .min_rtt = rtt, .srtt = rtt,
+                          .rs = RateSample{.delivered = bytes, .interval = rtt, .prior_delivered = prior}});
+    }
+  }
+};
+
+TEST(Bbr, StartupFindsTheBottleneckThenCruises) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  // Startup: delivery rate doubles per round while the pipe is not full.
+  for (uint64_t bw = 100'000'000; bw < 1'000'000'000; bw *= 2) d.round(bw, rtt);
+  EXPECT_EQ(d.bbr.mode(), Bbr::Mode::kStartup);
+  EXPECT_GT(d.bbr.pacing_rate().bps, 1'000'000'000u);  // gain 2.885 over the estimate
+  // The bottleneck: 1 Gbit/s stops growing; after 3 flat rounds the pipe is full.
+  for (int i = 0; i < 5; ++i) d.round(1'000'000'000, rtt);
+  EXPECT_NE(d.bbr.mode(), Bbr::Mode::kStartup);
+  for (int i = 0; i < 3; ++i) d.round(1'000'000'000, rtt);
+  EXPECT_EQ(d.bbr.mode(), Bbr::Mode::kProbeBw);
+  EXPECT_EQ(d.bbr.max_bw(), 1'000'000'000u);
+  // Cruising: pacing gain cycles around 1 (0.75 .. 1.25) of the bottleneck.
+  EXPECT_GE(d.bbr.pacing_rate().bps, 750'000'000u);
+  EXPECT_LE(d.bbr.pacing_rate().bps, 1'250'000'000u);
+  // cwnd is about 2 x BDP (6.25 MB at 1 Gbit/s x 50 ms).
+  EXPECT_GT(d.bbr.cwnd(), 12'000'000u);
+  EXPECT_LT(d.bbr.cwnd(), 13'000'000u);
+}
+
+TEST(Bbr, RandomLossBelowThresholdIsNotCongestion) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  for (int i = 0; i < 12; ++i) d.round(1'000'000'000, rtt);
+  ASSERT_EQ(d.bbr.mode(), Bbr::Mode::kProbeBw);
+  // 2% random loss every round, RTT flat: the model keeps the full rate.
+  uint64_t min_rate = UINT64_MAX;
+  for (int i = 0; i < 20; ++i) {
+    d.round(1'000'000'000, rtt, 0.02);
+    min_rate = std::min(min_rate, d.bbr.pacing_rate().bps);
+  }
+  EXPECT_EQ(d.bbr.max_bw(), 1'000'000'000u);
+  EXPECT_GE(min_rate, 750'000'000u);  // only the 0.75 drain phase of the gain cycle
+}
+
+TEST(Bbr, HeavyLossWithQueueingCutsTheRate) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  for (int i = 0; i < 12; ++i) d.round(1'000'000'000, rtt);
+  // A competing flow arrives: our delivery rate falls to 600 Mbit/s, the RTT grows by 40% and 10% of
+  // our packets are lost. A real queue is overflowing: cut to beta·bw (not below what was delivered).
+  d.round(600'000'000, Nanos::from_ms(70), 0.10);
+  d.round(600'000'000, Nanos::from_ms(70), 0.10);
+  EXPECT_LE(d.bbr.pacing_rate().bps, static_cast<uint64_t>(1.25 * 0.7 * 1e9) + 1);
+}
+
+TEST(Cubic, SlowStartThenOneDecreasePerEvent) {
+  Cubic c(Nanos::from_ms(50), kMss);
+  Nanos now{1'000'000'000};
+  const uint64_t w0 = c.cwnd();
+  EXPECT_TRUE(c.in_slow_start());
+  c.on_ack(AckEvent{.now = now, .acked_bytes = w0, .srtt = Nanos::from_ms(50)});
+  EXPECT_EQ(c.cwnd(), 2 * w0);  // doubles per RTT in slow start
+  now += Nanos::from_ms(50);
+  c.on_loss(LossEvent{.now = now, .lost_bytes = kMss, .largest_lost_sent_time = now - Nanos::from_ms(10)});
+  const uint64_t after = c.cwnd();
+  EXPECT_EQ(after, static_cast<uint64_t>(0.7 * static_cast<double>(2 * w0)));
+  EXPECT_FALSE(c.in_slow_start());
+  // A second loss of a packet sent before the decrease is the same congestion event.
+  c.on_loss(LossEvent{.now = now + Nanos::from_ms(1), .lost_bytes = kMss, .largest_lost_sent_time = now - Nanos::from_ms(5)});
+  EXPECT_EQ(c.cwnd(), after);
+  // Congestion avoidance: grows back towards W_max, concave, never beyond +50% per ACK batch.
+  for (int i = 0; i < 200; ++i) {
+    now += Nanos::from_ms(10);
+    c.on_ack(AckEvent{.now = now, .acked_bytes = c.cwnd() / 5, .srtt = Nanos::from_ms(50)});
+  }
+  EXPECT_GT(c.cwnd(), 2 * w0);  // 2 s later: past W_max (K ~ 2 s at this window), now convex
+}
+
+TEST(FixedRate, IgnoresLoss) {
+  FixedRate f(BitsPerSecond{900'000'000}, Nanos::from_ms(50), kMss);
+  f.on_loss(LossEvent{.lost_bytes = 1'000'000});
+  EXPECT_EQ(f.pacing_rate().bps, 900'000'000u);
+  EXPECT_EQ(f.cwnd(), 2 * bytes_in(Nanos::from_ms(50), BitsPerSecond{900'000'000}).n);
+}
+
+TEST(Pacer, ReleasesAtTheRateAfterOneQuantum) {
+  Pacer p;
+  const BitsPerSecond rate{1'000'000'000};
+  Nanos now{1'000'000};
+  int sent = 0;
+  // Idle start: a burst of up to one quantum (4 packets) leaves at once, then one per 11.776 us.
+  while (p.can_send(now) && sent < 100) {
+    p.on_sent(now, 1472, rate, 4 * 1472);
+    ++sent;
+  }
+  EXPECT_EQ(sent, 5);  // the quantum plus the packet that opened it
+  int more = 0;
+  for (int i = 0; i < 1000; ++i) {
+    now = p.release_time();
+    p.on_sent(now, 1472, rate, 4 * 1472);
+    ++more;
+  }
+  // 1000 packets at exactly their serialization time each: no drift.
+  EXPECT_EQ(p.release_time() - now, serialization_time(Bytes{1472}, rate));
+  EXPECT_EQ(more, 1000);
+}
+
+}  // namespace
+}  // namespace lh::xport::cc

@@ -1,0 +1,227 @@
+// connection_tx.cpp — the transmit path: handshake, ACK/control packets and paced data packets.
+//
+// Priorities per poll_transmit call: handshake, then control (ACK with SACK ranges, STATUS, CLOSE,
+// PING — small, unpaced, outside the congestion window like pure ACKs in TCP), then one data
+// packet: a queued retransmission before new data, gated by the pacer (earliest departure time),
+// min(cwnd, peer flow-control window) and the sent-packet ring. Probes bypass the windows.
+#include <algorithm>
+
+#include "transport/proto/connection.hpp"
+
+namespace lh::xport {
+
+bool Connection::ack_due(Nanos now) const {
+  return any_recv_ && (ack_now_ || now >= ack_deadline_);
+}
+
+bool Connection::has_control_to_send() const {
+  return status_count_ > 0 || close_pending_ || close_ack_pending_ || ping_pending_ ||
+         (probes_pending_ > 0 && !has_data_to_send());
+}
+
+bool Connection::has_data_to_send() const {
+  if (retx_count_ > 0) return true;
+  for (uint32_t id = cursor_op_id_; id != next_op_id_; ++id) {
+    const SendOp& op = ops_[id % kMaxOps];
+    if (op.active && op.op_id == id && op.next_off < op.len) return true;
+  }
+  return false;
+}
+
+bool Connection::can_send_eliciting(size_t size) const {
+  const uint64_t limit = std::min(cc_.cwnd(), peer_window_);
+  return in_flight_ + size <= limit && next_pn_ - oldest_unacked_pn_ < sent_.size();
+}
+
+size_t Connection::poll_transmit(Nanos now, std::span<uint8_t> buf) {
+  if (state_ == State::kLost || state_ == State::kClosed || buf.size() < mtu_) return 0;
+  if (eliciting_in_flight_ == 0) oldest_unacked_pn_ = next_pn_;
+  if (hs_send_pending_) return send_handshake(now, buf);
+  if (state_ == State::kHandshaking) return 0;
+  if (state_ == State::kClosing) maybe_finish_close(now);
+  if (ack_due(now) || has_control_to_send()) return send_control(now, buf);
+  if (!has_data_to_send()) {
+    if (in_flight_ < cc_.cwnd()) app_limited_until_ = std::max<uint64_t>(delivered_ + in_flight_, 1);
+    return 0;
+  }
+  if (probes_pending_ > 0) return send_data(now, buf, true);
+  if (!pacer_.can_send(now) || !can_send_eliciting(mtu_)) return 0;
+  return send_data(now, buf, false);
+}
+
+size_t Connection::send_handshake(Nanos now, std::span<uint8_t> buf) {
+  const bool client = role_ == Role::kClient;
+  const uint64_t pn = next_pn_++;
+  wire::PacketWriter w(buf.first(mtu_), wire::Header{.dest_cid = client ? 0 : peer_cid_, .pn = pn});
+  const wire::HandshakeFrame hs{.src_cid = local_cid_, .max_udp_payload = mtu_, .features = features_,
+                                .initial_window = local_window_,
+                                .idle_timeout_ms = static_cast<uint32_t>(cfg_.idle_timeout.ns / 1'000'000)};
+  w.put_handshake(client ? wire::FrameType::kInit : wire::FrameType::kAccept, hs);
+  const size_t n = w.finish();
+  hs_send_pending_ = false;
+  if (client) {
+    // INIT retransmission: initial_rtt·2, doubling per attempt (the handshake has no RTT sample yet).
+    hs_sent_time_ = now;
+    hs_deadline_ = now + cfg_.initial_rtt * 2 * (int64_t{1} << std::min<uint32_t>(hs_attempts_, 20));
+    ++hs_attempts_;
+  } else {
+    // ACCEPT is tracked like any ack-eliciting packet so the server gets its first RTT sample.
+    SentPacket& p = track(pn, now, n);
+    (void)p;
+  }
+  ++stats_.packets_sent;
+  stats_.bytes_sent += n;
+  last_sent_time_ = now;
+  return n;
+}
+
+void Connection::fill_ack(wire::AckFrame& ack, Nanos now) {
+  ack.ack_delay_us = static_cast<uint32_t>(std::clamp<int64_t>((now - largest_recv_time_).ns / 1000, 0, UINT32_MAX));
+  ack.window = local_window_;
+  ack.range_count = 0;
+  for (size_t i = received_.size(); i > 0 && ack.range_count < wire::kMaxAckRanges; --i) {
+    const Interval& r = received_[i - 1];
+    ack.ranges[ack.range_count++] = wire::PnRange{r.lo, r.hi - 1};
+  }
+}
+
+size_t Connection::send_control(Nanos now, std::span<uint8_t> buf) {
+  const uint64_t pn = next_pn_++;
+  wire::PacketWriter w(buf.first(mtu_), wire::Header{.dest_cid = peer_cid_, .pn = pn});
+  if (any_recv_) {
+    wire::AckFrame ack;
+    fill_ack(ack, now);
+    w.put_ack(ack);
+    ack_now_ = false;
+    ack_deadline_ = Nanos::max();
+    unacked_eliciting_ = 0;
+    ++stats_.acks_sent;
+  }
+  uint32_t refs[kMaxStatusPerPacket];
+  uint8_t n_status = 0;
+  while (status_count_ > 0 && n_status < kMaxStatusPerPacket) {
+    InOp& op = in_ops_[status_queue_[status_head_]];
+    const wire::StatusFrame st{.kind = static_cast<uint8_t>(op.is_send ? 1 : 0),
+                               .status = static_cast<uint8_t>(op.result), .op_id = op.op_id};
+    if (op.phase == InOp::Phase::kDone && !op.status_acked) {
+      if (!w.put_status(st)) break;
+      refs[n_status++] = op.op_id;
+    }
+    op.status_queued = false;
+    status_head_ = (status_head_ + 1) % status_queue_.size();
+    --status_count_;
+  }
+  bool eliciting = n_status > 0;
+  bool close_sent = false;
+  if (close_pending_ && w.put_close(wire::FrameType::kClose, 0)) {
+    close_pending_ = false;
+    ++close_attempts_;
+    close_sent = eliciting = true;
+  }
+  const bool close_ack = close_ack_pending_ && w.put_close(wire::FrameType::kCloseAck, 0);
+  if (ping_pending_ || (probes_pending_ > 0 && !eliciting)) {
+    if (w.put_ping()) {
+      if (!ping_pending_) {
+        --probes_pending_;
+        ++stats_.probes_sent;
+      }
+      ping_pending_ = false;
+      eliciting = true;
+    }
+  }
+  if (data_since_probe_ && now >= rtt_probe_due_ && !eliciting && w.put_ping()) {
+    data_since_probe_ = false;
+    rtt_probe_due_ = now + rtt_.srtt();
+    eliciting = true;
+  }
+  const size_t n = w.finish();
+  if (n == 0) return 0;
+  if (eliciting) {
+    SentPacket& p = track(pn, now, n);
+    p.close = close_sent;
+    p.n_status = n_status;
+    std::copy(refs, refs + n_status, p.status);
+  }
+  ++stats_.packets_sent;
+  stats_.bytes_sent += n;
+  last_sent_time_ = now;
+  if (close_ack) {
+    close_ack_pending_ = false;
+    become_lost(Status::kClosed, now);  // peer closed: flush our pending work
+  }
+  return n;
+}
+
+bool Connection::next_fragment(FragRef& f, bool& is_retx) {
+  while (retx_count_ > 0) {
+    f = retx_[retx_head_];
+    retx_head_ = (retx_head_ + 1) % retx_.size();
+    --retx_count_;
+    const SendOp& op = ops_[f.op_id % kMaxOps];
+    if (op.active && op.op_id == f.op_id) {
+      is_retx = true;
+      return true;
+    }
+  }
+  for (; cursor_op_id_ != next_op_id_; ++cursor_op_id_) {
+    SendOp& op = ops_[cursor_op_id_ % kMaxOps];
+    if (!op.active || op.op_id != cursor_op_id_ || op.next_off >= op.len) continue;
+    f = FragRef{cursor_op_id_, op.next_off, static_cast<uint32_t>(std::min<uint64_t>(mss_, op.len - op.next_off))};
+    op.next_off += f.len;
+    is_retx = false;
+    return true;
+  }
+  return false;
+}
+
+size_t Connection::send_data(Nanos now, std::span<uint8_t> buf, bool probe) {
+  FragRef f;
+  bool retx = false;
+  if (!next_fragment(f, retx)) return 0;
+  const SendOp& op = ops_[f.op_id % kMaxOps];
+  uint8_t flags = 0;
+  if (f.off + f.len == op.len) flags = wire::kDataFlagLast | (op.has_imm ? wire::kDataFlagImm : 0);
+  const wire::DataFrame d{.is_send = op.is_send, .flags = flags, .op_id = op.op_id, .key = op.key,
+                          .base_off = op.base_off, .total_len = op.len, .frag_off = f.off,
+                          .checksum = op.checksum, .imm = op.imm};
+  const uint64_t pn = next_pn_++;
+  wire::PacketWriter w(buf.first(mtu_), wire::Header{.dest_cid = peer_cid_, .pn = pn});
+  w.put_data(d, std::span<const uint8_t>(op.data + f.off, f.len));
+  const size_t n = w.finish();
+  SentPacket& p = track(pn, now, n);
+  p.has_frag = true;
+  p.frag = f;
+  ++stats_.packets_sent;
+  ++stats_.data_packets_sent;
+  stats_.bytes_sent += n;
+  if (retx) ++stats_.retransmits;
+  if (probe) {
+    --probes_pending_;
+    ++stats_.probes_sent;
+  }
+  const BitsPerSecond rate = cc_.pacing_rate();
+  pacer_.on_sent(now, n, rate, std::max<uint64_t>(4ull * mtu_, bytes_in(Nanos::from_us(200), rate).n));
+  return n;
+}
+
+Connection::SentPacket& Connection::track(uint64_t pn, Nanos now, size_t size) {
+  if (in_flight_ == 0) first_sent_time_ = delivered_time_ = now;
+  SentPacket& p = sent_[pn & sent_mask_];
+  p = SentPacket{};
+  p.pn = pn;
+  p.sent_time = now;
+  p.size = static_cast<uint32_t>(size);
+  p.outstanding = true;
+  p.delivered = delivered_;
+  p.delivered_time = delivered_time_;
+  p.first_sent_time = first_sent_time_;
+  p.app_limited = app_limited_until_ > 0;
+  in_flight_ += size;
+  ++eliciting_in_flight_;
+  last_eliciting_sent_ = now;
+  last_sent_time_ = now;
+  cc_.on_packet_sent(cc::SentEvent{.now = now, .bytes = size, .in_flight = in_flight_, .app_limited = p.app_limited});
+  return p;
+}
+
+}  // namespace lh::xport

@@ -1,0 +1,122 @@
+// endpoint.cpp — connection-id demultiplexing and accept. See endpoint.hpp.
+#include "transport/proto/endpoint.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lh::xport {
+
+Endpoint::Endpoint(const EndpointConfig& cfg)
+    : cfg_(cfg), rng_(cfg.seed, 0x6370), memory_(cfg.seed, cfg.max_regions), cq_(cfg.cq_capacity) {
+  conns_.reserve(cfg.max_connections);
+  accepted_.reserve(cfg.max_connections);
+}
+
+ConnectionId Endpoint::new_cid() {
+  for (;;) {
+    const ConnectionId cid = rng_.next();
+    if (cid != 0 && find(cid) == nullptr) return cid;
+  }
+}
+
+Connection& Endpoint::connect(const PeerAddr& peer, Nanos now) {
+  if (conns_.size() >= cfg_.max_connections)
+    throw std::runtime_error("Endpoint::connect: " + std::to_string(cfg_.max_connections) + " connections open");
+  auto c = std::make_unique<Connection>(Connection::Role::kClient, cfg_.conn, new_cid(), memory_, cq_, now);
+  c->set_peer_addr(peer);
+  conns_.push_back(std::move(c));
+  return *conns_.back();
+}
+
+Connection* Endpoint::poll_accept() {
+  if (accepted_.empty()) return nullptr;
+  Connection* c = accepted_.front();
+  accepted_.erase(accepted_.begin());
+  return c;
+}
+
+Connection* Endpoint::find(ConnectionId cid) {
+  for (auto& c : conns_)
+    if (c->local_cid() == cid) return c.get();
+  return nullptr;
+}
+
+bool Endpoint::remove(ConnectionId cid) {
+  for (auto it = conns_.begin(); it != conns_.end(); ++it) {
+    if ((*it)->local_cid() != cid) continue;
+    std::erase(accepted_, it->get());
+    conns_.erase(it);
+    rr_ = 0;
+    return true;
+  }
+  return false;
+}
+
+void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& from, Nanos now) {
+  wire::Header hdr;
+  std::span<const uint8_t> frames;
+  const auto err = wire::decode_packet(datagram, hdr, frames);
+  if (err != wire::DecodeError::kOk) {
+    ++(err == wire::DecodeError::kBadCrc ? stats_.dropped_bad_crc : stats_.dropped_malformed);
+    return;
+  }
+  if (hdr.dest_cid != 0) {
+    Connection* c = find(hdr.dest_cid);
+    if (c == nullptr) {
+      ++stats_.dropped_unknown_cid;
+      return;
+    }
+    c->on_packet(hdr, frames, datagram.size(), now);
+    return;
+  }
+  // Destination 0: must be a lone INIT frame.
+  wire::FrameReader r(frames);
+  wire::Frame f;
+  if (r.next(f) != wire::DecodeError::kOk || f.type != wire::FrameType::kInit || !r.done()) {
+    ++stats_.dropped_malformed;
+    return;
+  }
+  for (auto& c : conns_) {
+    if (c->role() == Connection::Role::kServer && c->peer_cid() == f.hs.src_cid && c->peer_addr() == from) {
+      c->on_packet(hdr, frames, datagram.size(), now);  // repeated INIT: answer with ACCEPT again
+      return;
+    }
+  }
+  if (!cfg_.accept || conns_.size() >= cfg_.max_connections) {
+    ++stats_.refused;
+    return;
+  }
+  auto c = std::make_unique<Connection>(Connection::Role::kServer, cfg_.conn, new_cid(), memory_, cq_, now);
+  c->set_peer_addr(from);
+  c->on_packet(hdr, frames, datagram.size(), now);
+  ++stats_.accepted;
+  accepted_.push_back(c.get());
+  conns_.push_back(std::move(c));
+}
+
+size_t Endpoint::poll_transmit(Nanos now, std::span<uint8_t> buf, PeerAddr& to) {
+  const size_t n_conns = conns_.size();
+  for (size_t i = 0; i < n_conns; ++i) {
+    Connection& c = *conns_[(rr_ + i) % n_conns];
+    const size_t n = c.poll_transmit(now, buf);
+    if (n > 0) {
+      to = c.peer_addr();
+      rr_ = (rr_ + i + 1) % n_conns;
+      return n;
+    }
+  }
+  return 0;
+}
+
+Nanos Endpoint::next_timeout() const {
+  Nanos t = Nanos::max();
+  for (const auto& c : conns_) t = std::min(t, c->next_timeout());
+  return t;
+}
+
+void Endpoint::on_timeout(Nanos now) {
+  for (auto& c : conns_)
+    if (c->next_timeout() <= now) c->on_timeout(now);
+}
+
+}  // namespace lh::xport

@@ -1,0 +1,70 @@
+// endpoint.hpp — demultiplexes datagrams to connections by connection ID and accepts new ones.
+//
+// Sans-IO like Connection: the driver passes each received datagram with its source address
+// (PeerAddr, opaque sockaddr bytes) and `now`, and drains poll_transmit(), which round-robins over
+// the connections and tells the driver where each datagram goes. INIT packets (destination id 0)
+// create server-side connections when accept is enabled; a repeated INIT reaches the connection it
+// created. Connections are allocated at connect/accept time only (set-up, not per packet).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "transport/proto/connection.hpp"
+
+namespace lh::xport {
+
+struct EndpointConfig {
+  uint64_t seed = 1;             // connection ids and rkeys derive from it (use std::random_device)
+  size_t max_connections = 64;
+  bool accept = true;            // create connections for incoming INITs
+  ConnectionConfig conn{};
+  size_t cq_capacity = 65'536;
+  size_t max_regions = 64;
+};
+
+struct EndpointStats {
+  uint64_t dropped_bad_crc = 0, dropped_malformed = 0, dropped_unknown_cid = 0, refused = 0, accepted = 0;
+};
+
+class Endpoint {
+ public:
+  explicit Endpoint(const EndpointConfig& cfg);
+
+  MemoryRegistry& memory() { return memory_; }
+  CompletionQueue& completions() { return cq_; }
+  std::optional<Completion> poll_completion() { return cq_.poll(); }
+
+  // Opens a client connection to `peer`; INIT goes out on the next poll_transmit. Throws
+  // std::runtime_error when max_connections are open.
+  Connection& connect(const PeerAddr& peer, Nanos now);
+  // Server connections created since the last call (one per call), else nullptr.
+  Connection* poll_accept();
+  Connection* find(ConnectionId local_cid);
+  // Forgets a closed or lost connection (its completions were already queued).
+  bool remove(ConnectionId local_cid);
+
+  void on_datagram(std::span<const uint8_t> datagram, const PeerAddr& from, Nanos now);
+  size_t poll_transmit(Nanos now, std::span<uint8_t> buf, PeerAddr& to);
+  [[nodiscard]] Nanos next_timeout() const;
+  void on_timeout(Nanos now);
+
+  [[nodiscard]] const EndpointStats& stats() const { return stats_; }
+  [[nodiscard]] size_t connection_count() const { return conns_.size(); }
+
+ private:
+  ConnectionId new_cid();
+
+  EndpointConfig cfg_;
+  Rng rng_;
+  MemoryRegistry memory_;
+  CompletionQueue cq_;
+  std::vector<std::unique_ptr<Connection>> conns_;
+  std::vector<Connection*> accepted_;
+  size_t rr_ = 0;
+  EndpointStats stats_;
+};
+
+}  // namespace lh::xport

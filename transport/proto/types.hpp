@@ -1,0 +1,90 @@
+// types.hpp — small value types shared by the longhaul protocol engine (lh::xport).
+//
+// Connection IDs, peer addresses (opaque bytes the driver fills with a sockaddr), completion records
+// and the per-connection configuration. Units: time in lh::Nanos, sizes in bytes, rates in bit/s.
+// The engine is sans-IO (see ARCHITECTURE.md): nothing here owns a socket, a clock or a thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "src/units.hpp"
+
+namespace lh::xport {
+
+using ConnectionId = uint64_t;  // 0 is reserved: "no connection yet" (INIT packets)
+
+// Opaque peer address. The driver stores its sockaddr bytes here; the engine only compares/copies.
+struct PeerAddr {
+  std::array<uint8_t, 28> raw{};
+  uint32_t len = 0;
+  bool operator==(const PeerAddr& o) const {
+    return len == o.len && std::memcmp(raw.data(), o.raw.data(), len) == 0;
+  }
+};
+
+enum class Status : uint8_t {
+  kSuccess = 0,
+  kRemoteAccessError = 1,  // bad rkey, or [offset, offset+len) outside the remote region
+  kTimeout = 2,            // the handshake never completed
+  kConnectionLost = 3,     // peer vanished (no ACK for kMaxPtoCount probes) or idle timeout
+  kIntegrityError = 4,     // end-to-end XXH3 of the placed bytes did not match the sender's
+  kLengthError = 5,        // SEND larger than the posted receive buffer
+  kClosed = 6,             // flushed because the connection was closed
+};
+std::string_view to_string(Status s);
+
+enum class OpKind : uint8_t {
+  kWrite = 0,        // initiator side of a one-sided WRITE
+  kSend = 1,         // initiator side of a SEND
+  kRecv = 2,         // a posted receive buffer consumed by an incoming SEND
+  kRemoteWrite = 3,  // target side: an incoming WRITE landed completely (immediate, if any)
+};
+
+struct Completion {
+  uint64_t wr_id = 0;          // caller's id for kWrite/kSend/kRecv; 0 for kRemoteWrite
+  ConnectionId conn = 0;       // local connection id
+  OpKind kind = OpKind::kWrite;
+  Status status = Status::kSuccess;
+  bool has_imm = false;
+  uint32_t imm = 0;
+  uint64_t byte_len = 0;       // bytes transferred (placed, for the target side)
+  uint64_t rkey = 0;           // kRemoteWrite: region written
+  uint64_t remote_offset = 0;  // kRemoteWrite: offset in that region where the write started
+};
+
+enum class CcKind : uint8_t { kBbr, kFixed, kCubic };
+
+// Per-connection configuration (designated initializers). Both ends propose; the handshake takes
+// the minimum MTU and the intersection of features.
+struct ConnectionConfig {
+  uint16_t max_udp_payload = 1472;                // bytes per datagram (1500 MTU - IP/UDP)
+  uint32_t features = 0;                           // feature bits (none defined in version 1)
+  CcKind cc = CcKind::kBbr;
+  BitsPerSecond fixed_rate{900'000'000};           // for CcKind::kFixed
+  BitsPerSecond initial_rate{100'000'000};         // pacing before the first RTT sample (BBR/CUBIC)
+  Nanos initial_rtt = Nanos::from_ms(100);         // RTT guess before the first sample (RFC 9002 uses 333ms)
+  Nanos max_ack_delay = Nanos::from_ms(2);         // receiver ACKs at least this often while data arrives
+  uint32_t ack_every = 4;                          // ... or after this many ack-eliciting packets
+  Nanos idle_timeout = Nanos::from_s(10);          // nothing received for this long -> lost
+  Nanos keepalive = Nanos::from_s(2);              // PING when idle this long (keeps the peer alive)
+  uint32_t max_pto_count = 8;                      // consecutive probe timeouts -> peer vanished
+  uint64_t initial_window = 4ull << 20;            // flow-control window before a BDP measurement
+  uint64_t max_window = 32ull << 20;               // flow-control cap (raise for BDP > 8 MB); sizes the rings
+  uint32_t window_bdp_multiple = 4;                // receiver advertises this × measured BDP
+  double bbr_loss_thresh = 0.05;                   // per-round loss rate tolerated as random
+};
+
+struct ConnectionStats {
+  uint64_t packets_sent = 0, packets_received = 0, bytes_sent = 0, bytes_received = 0;
+  uint64_t data_packets_sent = 0, retransmits = 0, packets_lost = 0, spurious_losses = 0;
+  uint64_t acks_sent = 0, acks_received = 0, probes_sent = 0, rto_count = 0;
+  uint64_t dropped_bad_crc = 0, dropped_malformed = 0, dropped_duplicate = 0, dropped_bad_key = 0,
+           dropped_out_of_bounds = 0, dropped_no_recv = 0, dropped_state = 0, dropped_window = 0;
+  uint64_t integrity_errors = 0;
+  uint64_t placed_bytes = 0;
+};
+
+}  // namespace lh::xport

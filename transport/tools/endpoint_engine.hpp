@@ -1,0 +1,55 @@
+// endpoint_engine.hpp — adapts lh::xport::Endpoint (the sans-IO engine) to the io Driver's concept.
+//
+// The engine keeps peer addresses as opaque bytes (PeerAddr, up to sizeof(sockaddr_in6)); the driver
+// speaks SocketAddr. Converting is a bounded memcpy each way, so the adapter adds no allocation and,
+// being a template argument, no indirect call on the per-datagram path.
+#pragma once
+
+#include <cstring>
+#include <span>
+
+#include "transport/io/driver.hpp"
+#include "transport/io/socket_addr.hpp"
+#include "transport/proto/endpoint.hpp"
+
+namespace lh::xport::tools {
+
+inline PeerAddr to_peer(const io::SocketAddr& a) {
+  PeerAddr p;
+  p.len = a.len() <= p.raw.size() ? a.len() : 0;
+  std::memcpy(p.raw.data(), a.sa(), p.len);
+  return p;
+}
+
+inline io::SocketAddr from_peer(const PeerAddr& p) {
+  return io::SocketAddr(reinterpret_cast<const sockaddr*>(p.raw.data()), p.len);
+}
+
+class EndpointEngine {
+ public:
+  explicit EndpointEngine(Endpoint& ep) : ep_(ep) {}
+
+  void on_datagram(std::span<const uint8_t> in, const io::SocketAddr& from, Nanos now) {
+    ep_.on_datagram(in, to_peer(from), now);
+  }
+  size_t poll_transmit(Nanos now, std::span<uint8_t> out, io::SocketAddr& to) {
+    const size_t n = ep_.poll_transmit(now, out, peer_);
+    if (n > 0) {
+      // sockaddr_in/in6 bytes as stored by to_peer(); SocketAddr re-validates the family.
+      to = io::SocketAddr(reinterpret_cast<const sockaddr*>(peer_.raw.data()), peer_.len);
+    }
+    return n;
+  }
+  Nanos next_timeout() const { return ep_.next_timeout(); }
+  void on_timeout(Nanos now) { ep_.on_timeout(now); }
+
+  Endpoint& endpoint() { return ep_; }
+
+ private:
+  Endpoint& ep_;
+  PeerAddr peer_;
+};
+
+static_assert(io::DatagramEngine<EndpointEngine>);
+
+}  // namespace lh::xport::tools

@@ -1,0 +1,41 @@
+// xfer_report.hpp — lh-xfer's end-of-run summary (table for people, JSON for machines) and progress.
+//
+// JSON uses iperf3's field names where they exist (`bytes`, `seconds`, `bits_per_second`,
+// `retransmits`) so scripts can compare the two; RTT and per-shard completion times are percentiles
+// in microseconds (`rtt_us`, `shard_us`: min/p50/p90/p99/max/count).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lh::xport::tools {
+
+struct XferSummary {
+  std::string local, remote, cc;
+  bool complete = false;             // every shard written and acknowledged
+  uint64_t bytes = 0;                // bytes written (completed shards)
+  uint64_t total_bytes = 0;          // bytes requested
+  double seconds = 0.0;              // first WRITE posted → last WRITE completed
+  uint64_t shards = 0, shard_bytes = 0, slots = 0;
+  uint64_t verified_shards = 0, bad_shards = 0;  // as reported by the server
+  bool server_report = false;        // the server's REPORT arrived
+  uint64_t packets_sent = 0, retransmits = 0, packets_lost = 0, bytes_sent = 0;
+  bool gso = false, gro = false;
+  std::vector<int64_t> rtt_ns;       // RTT samples (ns)
+  std::vector<int64_t> shard_ns;     // per-shard post → completion (ns)
+
+  double bits_per_second() const { return seconds > 0 ? static_cast<double>(bytes) * 8.0 / seconds : 0.0; }
+};
+
+// Nearest-rank percentile of `v` (sorted in place on first use); 0 when empty.
+int64_t percentile(std::vector<int64_t>& v, double p);
+
+std::string format_table(XferSummary& s);
+nlohmann::json to_json(XferSummary& s);
+// One status line: "  1.50 GiB / 8.00 GiB  18.8%   5.12 Gbit/s  rtt 0.120 ms  retx 3".
+std::string progress_line(uint64_t done, uint64_t total, double bits_per_second, double rtt_ms, uint64_t retx);
+
+}  // namespace lh::xport::tools
