@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# tcp_xfer_cli.sh — lh-xfer-tcp from the command line: bad flags, an unknown congestion control and
+# an unreachable peer each print one line on stderr naming the problem and exit non-zero; then
+# `serve --once` + `send --streams 8 --cc bbr --json` moves 256 MiB over loopback, the receiver
+# verifies every shard, and the JSON summary has lh-xfer's field names with sane values.
+# Bounded: every command runs under timeout, every wait has a deadline, the trap kills the server.
+# Usage: tcp_xfer_cli.sh PATH/TO/lh-xfer-tcp
+set -uo pipefail
+xfer=$1
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+srv_pid=""
+cleanup() {
+  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid" 2>/dev/null || true; fi
+  [[ -n $srv_pid ]] && wait "$srv_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+expect() {  # expect CODE SUBSTRING -- ARGS...
+  local code=$1 want=$2; shift 3
+  local err rc
+  err=$(timeout 20 "$xfer" "$@" 2>&1 >/dev/null); rc=$?
+  if [[ $rc -ne $code || $err != *"$want"* || $(wc -l <<<"$err") -ne 1 ]]; then
+    echo "FAIL: lh-xfer-tcp $* -> rc $rc (want $code), stderr: $err" >&2
+    failures=$((failures + 1))
+  else
+    echo "ok: lh-xfer-tcp $* -> $rc: $err"
+  fi
+}
+# A loopback port nobody listens on (the discard port).
+dead=127.0.0.1:9
+expect 2 "subcommand is required" --
+expect 2 "--listen is required" -- serve
+expect 2 "no unit" -- send --to $dead --size 10
+expect 2 "missing \":PORT\"" -- send --to 127.0.0.1 --size 1MiB
+expect 2 "--streams" -- send --to $dead --size 1MiB --streams 0
+expect 2 "--rate and --rtt go together" -- send --to $dead --size 1MiB --rate 10gbit
+expect 2 "either --bdp or --rate" -- send --to $dead --size 1MiB --bdp 1MiB --rate 1gbit --rtt 1ms
+expect 2 "\"nosuchcc\" is not available in this kernel (available:" -- send --to $dead --size 1MiB --cc nosuchcc
+expect 2 "connect to $dead: Connection refused" -- send --to $dead --size 1MiB --connect-timeout 1s
+[[ $failures -eq 0 ]] || exit 1
+
+fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
+"$xfer" serve --listen 127.0.0.1:0 --once >"$tmp/srv.log" 2>&1 &
+srv_pid=$!
+port=""
+for _ in $(seq 200); do
+  port=$(sed -n 's/^lh-xfer-tcp: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.log")
+  [[ -n $port ]] && break
+  kill -0 "$srv_pid" 2>/dev/null || fail "server exited early"
+  sleep 0.05
+done
+[[ -n $port ]] || fail "server did not report its port within 10 s"
+
+rc=0
+timeout 90 "$xfer" send --to "127.0.0.1:$port" --size 256MiB --shard 32MiB --streams 8 --cc bbr --json \
+  --duration-limit 60s >"$tmp/client.json" 2>"$tmp/client.err" || rc=$?
+[[ $rc -eq 0 ]] || { cat "$tmp/client.err" >&2; cat "$tmp/client.json" >&2; fail "client exited $rc"; }
+
+"$py" - "$tmp/client.json" <<'PY' || fail "client summary check failed"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["transport"] == "tcp" and s["cc"] == "bbr" and s["streams"] == 8, s
+assert s["complete"] is True and s["bytes"] == 256 << 20, s
+assert s["shards"] == 8 and s["verified_shards"] == 8 and s["bad_shards"] == 0, s
+assert s["bits_per_second"] > 0 and s["seconds"] > 0, s
+assert isinstance(s["retransmits"], int) and s["retransmits"] >= 0, s
+r = s["rtt_us"]
+assert r["count"] > 0 and 0 < r["min"] <= r["p50"] <= r["p90"] <= r["p99"] <= r["max"], r
+assert s["shard_us"]["count"] == 8, s["shard_us"]
+print(f"client: {s['bytes']} bytes in {s['seconds']:.2f} s, {s['bits_per_second']/1e9:.2f} Gbit/s, "
+      f"{s['retransmits']} retransmits, rtt p50 {r['p50']} us")
+PY
+
+for _ in $(seq 200); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$srv_pid" 2>/dev/null && fail "server still running 10 s after the transfer"
+srv_rc=0
+wait "$srv_pid" || srv_rc=$?
+srv_pid=""
+[[ $srv_rc -eq 0 ]] || fail "server exited $srv_rc"
+grep -q "8 of 8 shards verified (268435456 bytes), 0 bad, 8 streams" "$tmp/srv.log" || fail "server did not verify 8 shards"
+cat "$tmp/srv.log"
+echo "PASS: refusals clear; 256 MiB over 8 TCP streams verified"
