@@ -1,0 +1,328 @@
+// lab_runner.cpp — process orchestration of a lab run; see lab_runner.hpp.
+#include "lab/lab_runner.hpp"
+
+#include <signal.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "lab/child_process.hpp"
+#include "lab/report.hpp"
+#include "src/units.hpp"
+#include "transport/tcp/sysctl_guard.hpp"
+
+namespace lh::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr const char* kAddrB = "10.77.0.2";
+
+void progress(const std::string& s) { fmt::print(stderr, "lh-lab: {}\n", s); }
+
+std::string utc_now(const char* fmtstr) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmtstr, &tm);
+  return buf;
+}
+
+std::string human_duration(double s) {
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  return fmt::format("{}m{:02d}s", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+}
+
+bool stopping(const RunnerOptions& o) { return o.stop != nullptr && o.stop->load(); }
+
+// Runs a short helper (topology script, gnuplot) to completion; returns its exit code.
+int run_tool(const std::vector<std::string>& argv, const fs::path& log, const RunnerOptions& o,
+             milliseconds timeout) {
+  ChildProcess p(argv, log, log.string() + ".err");
+  const auto rc = p.wait_for(timeout, o.stop);
+  return rc ? *rc : p.stop(SIGTERM, milliseconds(3000));
+}
+
+// The topology for the run's lifetime: up in the constructor, down (always) in the destructor.
+class Topology {
+ public:
+  Topology(const RunnerOptions& o, std::string prefix, const fs::path& raw) : opt_(o), prefix_(std::move(prefix)), raw_(raw) {
+    const int rc = run_tool({"bash", opt_.topology.string(), "up", "--prefix", prefix_}, raw_ / "topology-up.log", opt_,
+                            milliseconds(60000));
+    up_ = true;
+    if (rc != 0) {
+      throw std::runtime_error(fmt::format("scripts/topology up --prefix {} failed (exit {}): {}", prefix_, rc,
+                                           read_text(raw_ / "topology-up.log.err")));
+    }
+  }
+  ~Topology() {
+    if (!up_) return;
+    RunnerOptions quiet = opt_;
+    quiet.stop = nullptr;   // tear-down must finish even after a stop request
+    for (const char* ns : {"A", "B"}) {   // anything still running in the namespaces
+      run_tool({"bash", "-c", fmt::format("ip netns pids {}{} 2>/dev/null | xargs -r kill -9", prefix_, ns)},
+               raw_ / "topology-kill.log", quiet, milliseconds(10000));
+    }
+    run_tool({"bash", opt_.topology.string(), "down", "--prefix", prefix_}, raw_ / "topology-down.log", quiet,
+             milliseconds(60000));
+  }
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  const RunnerOptions& opt_;
+  std::string prefix_;
+  fs::path raw_;
+  bool up_ = false;
+};
+
+std::vector<std::string> read_lines(const fs::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::string last_line(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
+struct RunContext {
+  const Matrix& m;
+  const RunnerOptions& opt;
+  const Topology& topo;
+  fs::path dir;
+  std::string run_id;
+  Clock::time_point emu_t0;
+};
+
+nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const TransportSpec& t, int repeat, size_t index) {
+  const ProfileKeys keys = profile_keys(pt.profile);
+  const Bytes bdp{std::max<uint64_t>(keys.bdp().n, 1 << 20)};
+  nlohmann::json row{{"run_id", ctx.run_id}, {"index", index}, {"profile", pt.label}, {"rate_bps", keys.rate.bps},
+                     {"rtt_ms", keys.rtt.ms()}, {"loss", keys.loss}, {"loss_model", keys.loss_model},
+                     {"bdp_bytes", bdp.n}, {"transport", t.name}, {"cc", t.cc}, {"streams", t.streams},
+                     {"tool", t.tool == TransportTool::kTcp ? "lh-xfer-tcp" : "lh-xfer"}, {"repeat", repeat},
+                     {"size_bytes", ctx.m.size.n}, {"started_utc", utc_now("%Y-%m-%dT%H:%M:%SZ")}};
+  if (pt.sweep_loss) row["sweep_loss"] = *pt.sweep_loss;
+  if (pt.sweep_delay) row["sweep_delay_ms"] = pt.sweep_delay->ms();
+  const fs::path raw = ctx.dir / "raw";
+  const std::string tag = fmt::format("run-{:03d}", index);
+  const bool tcp = t.tool == TransportTool::kTcp;
+  const std::string tool = (tcp ? ctx.opt.xfer_tcp : ctx.opt.xfer).string();
+  const std::string ns_a = ctx.topo.prefix() + "A", ns_b = ctx.topo.prefix() + "B";
+
+  std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once"};
+  if (tcp) srv.insert(srv.end(), {"--bdp", format(bdp)});
+  ChildProcess server(srv, raw / (tag + "-server.out"), raw / (tag + "-server.err"));
+  const std::regex listen_re(std::string("listening on ") + kAddrB + ":([0-9]+)");
+  std::smatch match;
+  std::string port;
+  server.wait_until([&] {
+    const std::string text = read_text(raw / (tag + "-server.out"));
+    if (std::regex_search(text, match, listen_re)) port = match[1];
+    return !port.empty();
+  }, milliseconds(15000), ctx.opt.stop);
+  if (port.empty()) {
+    row["ok"] = false;
+    row["error"] = fmt::format("server did not report its port: {}", last_line(read_text(raw / (tag + "-server.err"))));
+    return row;
+  }
+
+  std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
+                               "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
+                               "--duration-limit", format(ctx.m.duration_limit)};
+  if (tcp) cli.insert(cli.end(), {"--streams", std::to_string(t.streams), "--bdp", format(bdp)});
+  const auto t0 = Clock::now();
+  row["emu_t0_s"] = std::chrono::duration<double>(t0 - ctx.emu_t0).count();
+  ChildProcess client(cli, raw / (tag + "-client.json"), raw / (tag + "-client.err"));
+  const auto grace = milliseconds(ctx.m.duration_limit.ns / 1'000'000 + 30'000);
+  std::optional<int> rc = client.wait_for(grace, ctx.opt.stop);
+  if (!rc) rc = client.stop(SIGTERM, milliseconds(3000));
+  row["emu_t1_s"] = std::chrono::duration<double>(Clock::now() - ctx.emu_t0).count();
+  row["client_rc"] = *rc;
+  const std::optional<int> src = server.wait_for(milliseconds(15000), ctx.opt.stop);
+  row["server_rc"] = src ? *src : server.stop(SIGTERM, milliseconds(3000));
+
+  const std::string out = read_text(raw / (tag + "-client.json"));
+  nlohmann::json summary = nlohmann::json::parse(out, nullptr, false);
+  if (summary.is_discarded() || !summary.is_object()) summary = nullptr;
+  row["summary"] = summary;
+  const bool complete = summary.is_object() && summary.value("complete", false);
+  row["ok"] = *rc == 0 && complete;
+  if (!row["ok"].get<bool>()) {
+    row["error"] = fmt::format("client exit {}{}: {}", *rc, complete ? "" : ", transfer incomplete",
+                               last_line(read_text(raw / (tag + "-client.err"))));
+  }
+  return row;
+}
+
+std::vector<std::pair<std::string, std::string>> environment(const RunnerOptions& o) {
+  utsname u{};
+  ::uname(&u);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return {{"host", host}, {"kernel", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
+          {"cpus", std::to_string(::sysconf(_SC_NPROCESSORS_ONLN))},
+          {"load average at the end", last_line(read_text("/proc/loadavg"))},
+          {"finished (UTC)", utc_now("%Y-%m-%d %H:%M:%S")},
+          {"lh-emu", o.emu.string()}, {"lh-xfer", o.xfer.string()}, {"lh-xfer-tcp", o.xfer_tcp.string()}};
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream f(p);
+  f << text;
+  if (!f) throw std::runtime_error(fmt::format("cannot write {}", p.string()));
+}
+
+// Writes data + script for each plot and renders it with gnuplot; returns the plots that rendered.
+std::vector<PlotSpec> render(const fs::path& dir, const std::vector<PlotSpec>& plots, const RunnerOptions& o,
+                             std::vector<std::string>& notes) {
+  std::vector<PlotSpec> done;
+  RunnerOptions quiet = o;
+  quiet.stop = nullptr;
+  for (const PlotSpec& p : plots) {
+    if (p.png.empty()) continue;
+    const std::string gp = fs::path(p.png).replace_extension(".gp").string();
+    write_file(dir / p.data, p.data_text);
+    write_file(dir / gp, p.script);
+    const int rc = run_tool({"gnuplot", "-e", fmt::format("cd '{}'", fs::absolute(dir).string()), gp},
+                            dir / "raw" / (gp + ".log"), quiet, milliseconds(60000));
+    if (rc == 0 && fs::exists(dir / p.png) && fs::file_size(dir / p.png) > 0) {
+      done.push_back(p);
+    } else {
+      notes.push_back(fmt::format("plot {} failed (gnuplot exit {}): {}", p.png, rc,
+                                  read_text(dir / "raw" / (gp + ".log.err"))));
+    }
+  }
+  return done;
+}
+
+}  // namespace
+
+void check_environment(const Matrix& m, const RunnerOptions& opt) {
+  if (::geteuid() != 0) throw std::runtime_error("lh-lab needs root (network namespaces, sysctls, DPDK)");
+  bool tcp = false, longhaul = false;
+  for (const TransportSpec& t : m.transports) (t.tool == TransportTool::kTcp ? tcp : longhaul) = true;
+  std::vector<std::pair<const char*, fs::path>> need{{"lh-emu (--emu)", opt.emu}, {"scripts/topology (--topology)", opt.topology}};
+  if (longhaul) need.push_back({"lh-xfer (--xfer)", opt.xfer});
+  if (tcp) need.push_back({"lh-xfer-tcp (--xfer-tcp)", opt.xfer_tcp});
+  for (const auto& [what, p] : need) {
+    if (!fs::exists(p)) throw std::runtime_error(fmt::format("{} not found at '{}'", what, p.string()));
+  }
+}
+
+RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
+  RunOutcome res;
+  res.run_id = utc_now("%Y%m%d-%H%M%S");
+  res.dir = opt.out / res.run_id;
+  for (int i = 2; fs::exists(res.dir); ++i) res.dir = opt.out / fmt::format("{}-{}", res.run_id, i);
+  res.run_id = res.dir.filename().string();
+  fs::create_directories(res.dir / "raw");
+  progress(fmt::format("run {}: {} runs ({} profiles × {} transports × {} repeats) → {}", res.run_id, m.run_count(),
+                       m.points.size(), m.transports.size(), m.spec.repeat, res.dir.string()));
+
+  uint64_t max_bdp = 1 << 20;
+  for (const MatrixPoint& pt : m.points) max_bdp = std::max(max_bdp, profile_keys(pt.profile).bdp().n);
+  xport::tcp::SysctlGuard sysctls;
+  sysctls.raise_buffer_limits(4 * max_bdp);
+
+  const std::string prefix = fmt::format("lab{}", ::getpid() % 100000);
+  Topology topo(opt, prefix, res.dir / "raw");
+  std::ofstream jsonl(res.dir / "results.jsonl");
+  const auto started = Clock::now();
+  size_t index = 0;
+  for (size_t pi = 0; pi < m.points.size() && !stopping(opt); ++pi) {
+    const MatrixPoint& pt = m.points[pi];
+    const fs::path prof = res.dir / "raw" / fmt::format("profile-{}.toml", pi);
+    write_file(prof, fmt::format("# lh-lab point: {}\n", pt.label) + profile_to_toml(pt.profile));
+    const fs::path emu_out = res.dir / "raw" / fmt::format("emu-{}.jsonl", pi);
+    const fs::path emu_err = res.dir / "raw" / fmt::format("emu-{}.log", pi);
+    ChildProcess emu({opt.emu.string(), "--", "--profile", prof.string(), "--iface-a", prefix + "-ea", "--iface-b",
+                      prefix + "-eb", "--no-live", "--realtime", "--stats-interval", opt.emu_stats_interval},
+                     emu_out, emu_err);
+    if (!emu.wait_until([&] { return read_text(emu_err).find("running profile") != std::string::npos; },
+                        milliseconds(30000), opt.stop)) {
+      if (stopping(opt)) break;
+      throw std::runtime_error(fmt::format("lh-emu did not start for '{}': {}", pt.label, last_line(read_text(emu_err))));
+    }
+    RunContext ctx{.m = m, .opt = opt, .topo = topo, .dir = res.dir, .run_id = res.run_id, .emu_t0 = Clock::now()};
+    for (const TransportSpec& t : m.transports) {
+      for (int r = 0; r < m.spec.repeat && !stopping(opt); ++r) {
+        ++index;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        const std::string eta = index > 1 ? human_duration(elapsed / static_cast<double>(index - 1) *
+                                                           static_cast<double>(m.run_count() - index + 1))
+                                          : "?";
+        progress(fmt::format("run {}/{}: {} / {} #{} (elapsed {}, ETA {})", index, m.run_count(), pt.label, t.name, r + 1,
+                             human_duration(elapsed), eta));
+        nlohmann::json row = run_one(ctx, pt, t, r, index);
+        if (!emu.running()) row["error"] = "lh-emu exited during the run: " + last_line(read_text(emu_err)), row["ok"] = false;
+        if (row["ok"].get<bool>()) {
+          const auto& s = row["summary"];
+          progress(fmt::format("  → {:.1f} Mbit/s, {:.2f} s, {} retransmits", s.value("bits_per_second", 0.0) / 1e6,
+                               s.value("seconds", 0.0), s.value("retransmits", 0)));
+        } else {
+          progress("  → FAILED: " + row.value("error", std::string("?")));
+        }
+        jsonl << row.dump() << "\n" << std::flush;
+        res.rows.push_back(std::move(row));
+        if (!emu.running()) throw std::runtime_error("lh-emu exited: " + last_line(read_text(emu_err)));
+      }
+    }
+    emu.stop(SIGINT, milliseconds(15000));
+  }
+  res.stopped = stopping(opt);
+
+  res.cells = aggregate(res.rows);
+  res.table = summary_table(res.cells);
+  write_file(res.dir / "summary.txt", res.table);
+  IndexPage page{.run_id = res.run_id, .command_line = opt.command_line, .environment = environment(opt),
+                 .table_html = summary_html(res.cells)};
+  std::vector<PlotSpec> plots{goodput_plot(res.cells), loss_plot(res.rows, res.cells), scatter_plot(res.rows)};
+  // The time series of the longest successful run (most lh-emu intervals to show).
+  const nlohmann::json* longest = nullptr;
+  for (const nlohmann::json& r : res.rows) {
+    if (r.value("ok", false) && (longest == nullptr || r["summary"].value("seconds", 0.0) >
+                                                           (*longest)["summary"].value("seconds", 0.0))) {
+      longest = &r;
+    }
+  }
+  if (longest != nullptr) {
+    const nlohmann::json& r = *longest;
+    size_t pi = 0;
+    while (pi < m.points.size() && m.points[pi].label != r["profile"].get<std::string>()) ++pi;
+    const auto lines = read_lines(res.dir / "raw" / fmt::format("emu-{}.jsonl", pi));
+    plots.push_back(timeseries_plot(timeseries_from_emu(lines, r["emu_t0_s"].get<double>(), r["emu_t1_s"].get<double>()),
+                                    fmt::format("{} / {} #{}", r["profile"].get<std::string>(),
+                                                r["transport"].get<std::string>(), r["repeat"].get<int>() + 1)));
+  }
+  for (const nlohmann::json& r : res.rows) {
+    if (!r.value("ok", false)) page.notes.push_back(fmt::format("run {} ({} / {} #{}) failed: {}", r["index"].get<size_t>(),
+        r["profile"].get<std::string>(), r["transport"].get<std::string>(), r["repeat"].get<int>() + 1,
+        r.value("error", std::string("?"))));
+  }
+  if (res.stopped) page.notes.push_back("the run was stopped early (SIGINT/SIGTERM)");
+  page.plots = render(res.dir, plots, opt, page.notes);
+  write_file(res.dir / "index.html", index_html(page));
+  return res;
+}
+
+}  // namespace lh::lab

@@ -1,0 +1,99 @@
+// matrix.hpp — what a lab run measures: link profiles (or sweep points of one base profile) ×
+// transports × repeats, plus the key parameters recorded with every result.
+//
+// Sweeps (--sweep loss=0,1e-5,1e-3 / --sweep delay=5ms,25ms) derive profiles from a base profile:
+// loss=p sets Bernoulli(p) loss in both directions (0 = no loss; p as a fraction "1e-4" or a
+// percentage "0.01%"); delay=d sets the propagation so the one-way delay is d in both directions
+// (distance 0, extra = d). Two sweeps give their cartesian product. Units: rate bit/s, delays ns.
+// Pure setup-time code (no processes); unit-tested in tests/unit/lab.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/transport_spec.hpp"
+#include "src/link_profile.hpp"
+#include "src/units.hpp"
+
+namespace lh::lab {
+
+struct SweepAxis {
+  enum class Kind { kLoss, kDelay } kind = Kind::kLoss;
+  std::vector<double> loss;      // kLoss: probabilities in [0, 1]
+  std::vector<Nanos> delay;      // kDelay: one-way delays
+  std::string text;              // as given, for the report
+};
+
+// Parses "loss=0,1e-5,0.01%" or "delay=5ms,25ms". Throws std::invalid_argument naming the flag value.
+SweepAxis parse_sweep(std::string_view text);
+
+// The key parameters of a profile (its a_to_b direction for rate/loss; RTT sums both directions).
+struct ProfileKeys {
+  BitsPerSecond rate{0};
+  Nanos rtt{0};            // propagation only: distance × per_km + extra, both directions
+  double loss = 0.0;       // Bernoulli p of a_to_b; 0 for no loss; -1 for other loss models
+  std::string loss_model;  // "none", "bernoulli", "gilbert-elliott", "markov", "trace"
+  Bytes bdp() const {   // rate × RTT / 8, exact integer arithmetic
+    return Bytes{static_cast<uint64_t>(static_cast<unsigned __int128>(rate.bps) * static_cast<uint64_t>(rtt.ns) / 8'000'000'000u)};
+  }
+};
+ProfileKeys profile_keys(const LinkProfile& p);
+
+// One profile the run measures: a named profile or a sweep point of the base profile.
+struct MatrixPoint {
+  std::string label;       // "continental-4000km" or "continental-4000km loss=1e-05 delay=25ms"
+  LinkProfile profile;
+  std::optional<double> sweep_loss;
+  std::optional<Nanos> sweep_delay;
+};
+
+// "name" → builtin profile; a path (contains '/' or ends in .toml) → load_profile. Throws
+// std::invalid_argument naming the known built-in profiles, or lh::ParseError for a bad file.
+LinkProfile resolve_profile(std::string_view name_or_file);
+
+// The profiles to run: without sweeps each of `profiles`; with sweeps, the cartesian product of the
+// sweep values applied to `base`.
+std::vector<MatrixPoint> expand_points(const std::vector<LinkProfile>& profiles, const LinkProfile& base,
+                                       const std::vector<SweepAxis>& sweeps);
+
+// Applies one loss / delay setting to both directions.
+void set_bernoulli_loss(LinkProfile& p, double loss);
+void set_one_way_delay(LinkProfile& p, Nanos delay);
+
+// The profile as TOML text that lh-emu's --profile accepts (built from lh::to_json).
+std::string profile_to_toml(const LinkProfile& p);
+
+// The matrix as given on the command line (recorded in baselines and re-run by regress).
+struct MatrixSpec {
+  std::vector<std::string> profiles;
+  std::vector<std::string> transports;
+  std::vector<std::string> sweeps;
+  std::string base_profile;     // empty: the first of profiles
+  std::string size = "2GiB";
+  std::string shard = "64MiB";
+  int repeat = 3;
+  std::string duration_limit = "120s";
+};
+nlohmann::json to_json(const MatrixSpec& m);
+MatrixSpec matrix_from_json(const nlohmann::json& j);   // throws std::invalid_argument on bad shape
+
+// A fully validated matrix, ready to run.
+struct Matrix {
+  MatrixSpec spec;
+  std::vector<MatrixPoint> points;
+  std::vector<TransportSpec> transports;
+  Bytes size{0};
+  Bytes shard{0};
+  Nanos duration_limit{0};
+  size_t run_count() const { return points.size() * transports.size() * static_cast<size_t>(spec.repeat); }
+};
+// Validates everything (profiles, transports, sweeps, sizes) before anything starts; throws
+// std::invalid_argument / lh::ParseError with one clear message.
+Matrix build_matrix(const MatrixSpec& spec, const std::map<std::string, std::string>& overrides);
+
+}  // namespace lh::lab

@@ -1,0 +1,61 @@
+// report.hpp — what a lab run writes for people: the summary table (text and HTML), gnuplot scripts
+// with their data, and index.html tying them together.
+//
+// Plots (PNG, rendered by the gnuplot binary from the scripts generated here; we never draw ourselves):
+//   goodput.png     median goodput per transport per profile, error bars min..max of the repeats
+//   loss.png        goodput vs loss rate (only for a loss sweep), log x axis, loss 0 drawn at the left
+//   timeseries.png  the longest run: bottleneck throughput (lh-emu a_to_b bytes out per interval) and the
+//                   delay lh-emu applied in both directions (queue + propagation + jitter; the sum of the
+//                   two interval medians ≈ the RTT of the path, minus the hosts' own few µs)
+//   scatter.png     Pantheon-style: goodput vs p99 RTT of every run, delay axis reversed (better is up
+//                   and right); p99 because the transports report p50/p90/p99 RTT, not p95
+// Units in data files: Mbit/s, ms, seconds. Pure code (strings); unit-tested.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/cell_stats.hpp"
+
+namespace lh::lab {
+
+struct PlotSpec {
+  std::string png;      // "goodput.png"
+  std::string title;
+  std::string data;     // "goodput.dat"
+  std::string data_text;
+  std::string script;   // gnuplot script; reads `data`, writes `png` (relative to the results dir)
+};
+
+struct TimePoint {
+  double t_s = 0;          // since the run started
+  double mbit = 0;         // a_to_b bytes out in the interval, Mbit/s
+  double added_ms = 0;     // a_to_b + b_to_a interval medians of the delay lh-emu applied
+};
+
+// lh-emu "interval" JSON lines within [t0_s, t1_s] of emulator uptime; bad lines are skipped.
+std::vector<TimePoint> timeseries_from_emu(const std::vector<std::string>& lines, double t0_s, double t1_s);
+
+std::string summary_table(const std::vector<CellStats>& cells);
+std::string summary_html(const std::vector<CellStats>& cells);
+
+PlotSpec goodput_plot(const std::vector<CellStats>& cells);
+// Returns an empty spec (png == "") when no row has a sweep loss.
+PlotSpec loss_plot(const std::vector<nlohmann::json>& rows, const std::vector<CellStats>& cells);
+PlotSpec timeseries_plot(const std::vector<TimePoint>& points, const std::string& run_label);
+PlotSpec scatter_plot(const std::vector<nlohmann::json>& rows);
+
+struct IndexPage {
+  std::string run_id;
+  std::string command_line;
+  std::vector<std::pair<std::string, std::string>> environment;   // key, value
+  std::string table_html;
+  std::vector<PlotSpec> plots;                                     // only those rendered
+  std::vector<std::string> notes;                                  // e.g. failed runs
+};
+std::string index_html(const IndexPage& page);
+std::string html_escape(std::string_view s);
+
+}  // namespace lh::lab

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# lab_run.sh — a tiny lh-lab matrix (2 profiles × 2 transports × 16 MiB, repeat 1) produces a complete
+# results folder: 4 valid JSON lines with the profile's key parameters and the summary fields, the
+# summary table, non-empty PNGs, and an index.html linking them; bad flags fail before anything starts;
+# no namespace is left behind. Usage: lab_run.sh LH_LAB LH_EMU LH_XFER LH_XFER_TCP
+source "$(dirname "$0")/lab_lib.sh"
+
+# Validation first: one clear error, exit 2, nothing started.
+for bad in "--transports longhaul,quic" "--profiles atlantis-9km" "--sweep loss=2" "--sweep jitter=1ms"; do
+  rc=0
+  # shellcheck disable=SC2086
+  "$LAB" run $bad --out "$WORK/bad" "${LAB_ARGS[@]}" >"$WORK/bad.out" 2>"$WORK/bad.err" || rc=$?
+  [[ $rc -eq 2 ]] || fail "'$bad' exited $rc, expected 2"
+  grep -q "lh-lab: error:" "$WORK/bad.err" || fail "'$bad': no clear error: $(cat "$WORK/bad.err")"
+  [[ ! -e $WORK/bad ]] || fail "'$bad' created a results folder"
+done
+check_no_leftovers
+
+rc=0
+"$LAB" run --profiles metro-80km,continental-4000km --transports longhaul,tcp-cubic --size 16MiB --repeat 1 \
+  --duration-limit 30s --out "$WORK/res" "${LAB_ARGS[@]}" >"$WORK/run.out" 2>"$WORK/run.err" || rc=$?
+cat "$WORK/run.err" >&2
+cat "$WORK/run.out"
+[[ $rc -eq 0 ]] || fail "lh-lab run exited $rc"
+check_no_leftovers
+grep -q "run 4/4" "$WORK/run.err" || fail "no progress line 'run 4/4'"
+dir=$(find "$WORK/res" -mindepth 1 -maxdepth 1 -type d)
+[[ $(echo "$dir" | wc -l) -eq 1 && -d $dir ]] || fail "expected one run folder in $WORK/res"
+grep -q "report: $dir/index.html" "$WORK/run.out" || fail "report path not printed"
+
+$PY - "$dir" <<'PY' || fail "results check failed"
+import json, os, re, sys
+d = sys.argv[1]
+rows = [json.loads(l) for l in open(os.path.join(d, "results.jsonl"))]
+assert len(rows) == 4, len(rows)
+cells = {(r["profile"], r["transport"]) for r in rows}
+assert cells == {(p, t) for p in ("metro-80km", "continental-4000km") for t in ("longhaul", "tcp-cubic")}, cells
+for r in rows:
+    assert r["ok"] is True, r
+    assert r["rate_bps"] == 1_000_000_000 and r["rtt_ms"] > 0 and r["repeat"] == 0 and r["run_id"], r
+    s = r["summary"]
+    assert s["bytes"] == 16 << 20 and s["complete"] is True, s
+    assert s["bits_per_second"] > 0 and s["seconds"] > 0 and "retransmits" in s and s["rtt_us"]["count"] > 0, s
+cont = [r for r in rows if r["profile"] == "continental-4000km"][0]
+assert abs(cont["rtt_ms"] - 40.4) < 1e-6 and cont["loss"] == 1e-5, cont
+table = open(os.path.join(d, "summary.txt")).read()
+assert table.count("\n") == 5 and "goodput" in table, table
+html = open(os.path.join(d, "index.html")).read()
+pngs = re.findall(r'<img src="([^"]+\.png)"', html)
+for want in ("goodput.png", "scatter.png", "timeseries.png"):
+    assert want in pngs, (want, pngs)
+for p in pngs:
+    data = open(os.path.join(d, p), "rb").read()
+    assert len(data) > 1000 and data[:8] == b"\x89PNG\r\n\x1a\n", p
+assert "metro-80km" in html and "<table>" in html and "lh-lab run" in html
+ts = [l for l in open(os.path.join(d, "timeseries.dat")) if not l.startswith("#")]
+assert len(ts) >= 1, "time series has no points"
+print(f"ok: {len(rows)} runs, plots {pngs}")
+PY
+echo "PASS: lh-lab run produced a complete results folder"
