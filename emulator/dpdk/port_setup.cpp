@@ -3,10 +3,13 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 namespace lh::emu {
 
@@ -78,6 +81,32 @@ PortInfo setup_port(uint16_t port, rte_mempool* pool, uint32_t data_room, uint32
   // Some vdevs (pcap, ring) have no promiscuous mode and already see every frame.
   rte_eth_promiscuous_enable(port);
   return out;
+}
+
+bool quiesce_ports(uint16_t nports, const std::vector<rte_mempool*>& pools, std::chrono::milliseconds limit) noexcept {
+  constexpr auto kStable = std::chrono::milliseconds(20);
+  constexpr uint16_t kBurst = 32;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_change = start;
+  std::vector<unsigned> last(pools.size(), ~0u);
+  for (;;) {
+    for (uint16_t p = 0; p < nports; ++p) {
+      rte_mbuf* burst[kBurst];
+      rte_eth_tx_burst(p, 0, burst, 0);   // af_xdp: kicks the kernel and reaps the completion ring
+      rte_eth_tx_done_cleanup(p, 0, 0);   // PMDs that implement it; -ENOTSUP elsewhere
+      const uint16_t n = rte_eth_rx_burst(p, 0, burst, kBurst);
+      rte_pktmbuf_free_bulk(burst, n);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < pools.size(); ++i) {
+      const unsigned avail = rte_mempool_avail_count(pools[i]);
+      if (avail != last[i]) last_change = now;
+      last[i] = avail;
+    }
+    if (now - last_change >= kStable) return true;
+    if (now - start >= limit) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void close_port(uint16_t port) noexcept {

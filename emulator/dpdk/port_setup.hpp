@@ -6,8 +6,10 @@
 // DPDK types are opaque here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 struct rte_mempool;
 
@@ -27,6 +29,13 @@ uint16_t port_count() noexcept;
 // Configures and starts `port` with RX mbufs from `pool` (data room `data_room`) and MTU `mtu`.
 PortInfo setup_port(uint16_t port, rte_mempool* pool, uint32_t data_room, uint32_t mtu);
 
+// Before a leak check (workers stopped): asks every port to hand back what its TX side still holds —
+// af_xdp returns a sent frame's buffer only when a later tx_burst reaps the completion ring, and it
+// copies frames into buffers of the TX port's own pool, so a pool's free count depends on the other
+// direction's in-flight frames. Kicks TX with empty bursts, reaps completions, frees anything still
+// received, until no pool's free count has changed for a while (bounded by `limit`). Returns false
+// when the counts were still moving at the limit.
+bool quiesce_ports(uint16_t nports, const std::vector<rte_mempool*>& pools, std::chrono::milliseconds limit) noexcept;
 // Stops and closes `port` (returns its RX-side mbufs to the pool). Never throws.
 void close_port(uint16_t port) noexcept;
 
