@@ -153,7 +153,9 @@ class Connection {
   void on_packet_lost(SentPacket& p, cc::LossEvent& loss);
   void on_packet_acked(SentPacket& p, Nanos now, cc::AckEvent& ev, Nanos& newest_sent);
   void advance_oldest();
-  void check_spurious(const wire::AckFrame& ack);
+  void check_spurious(const wire::AckFrame& ack, Nanos now);
+  void drop_stale_retx();
+  [[nodiscard]] Nanos reo_wnd() const;
   void on_pto(Nanos now);
   [[nodiscard]] Nanos pto_deadline() const;
   // connection_tx.cpp: packet building
@@ -203,6 +205,9 @@ class Connection {
   std::vector<uint64_t> lost_pns_;
   size_t lost_head_ = 0, lost_count_ = 0;
   bool reordering_seen_ = false;
+  static constexpr uint32_t kMaxReoWndMult = 16;
+  uint32_t reo_wnd_mult_ = 1;
+  Nanos reo_wnd_stamp_{INT64_MIN / 2};
   uint32_t pto_count_ = 0, probes_pending_ = 0;
   RttEstimator rtt_;
   cc::CongestionController cc_;

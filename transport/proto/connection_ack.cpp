@@ -1,8 +1,9 @@
 // connection_ack.cpp — ACK processing, RACK-style loss detection, probe timeouts (RFC 9002 §6, RACK
 // RFC 8985, delivery-rate sampling per draft-cheng-iccrg-delivery-rate-estimation).
 //
-// A packet is lost when a packet sent >= 3 packet numbers later was acknowledged, or when it was sent
-// more than 9/8·max(srtt, latest_rtt) before now while a later packet was acknowledged; otherwise the
+// A packet is lost when a packet sent >= 3 packet numbers later was acknowledged (only until reordering
+// has been seen), or when it was sent more than 9/8·max(srtt, latest_rtt) + reo_wnd before now while a
+// later packet was acknowledged (reo_wnd: RACK's adaptive reordering window); otherwise the
 // loss timer is armed for the earliest such deadline. Lost data fragments go to the retransmission
 // queue (selective repeat: SACKed packets are never resent). The probe timeout fires after
 // srtt + 4·rttvar + max_ack_delay without any ACK, doubling on each consecutive expiry; the first is a
@@ -35,17 +36,17 @@ void Connection::handle_ack(const wire::AckFrame& ack, Nanos now) {
       if (p.sent_time == newest_sent) newest = &p;
     }
   }
-  if (lost_count_ > 0) check_spurious(ack);
+  if (lost_count_ > 0) check_spurious(ack, now);
   if (largest_acked_ == UINT64_MAX || largest > largest_acked_) largest_acked_ = largest;
+  // Packet numbers are never reused, so every sample is unambiguous (Karn). A sample the estimator
+  // rejects as a reordering outlier is not passed to the congestion controller either.
   if (largest_sent_time.ns >= 0) {
     const Nanos delay = std::min(Nanos::from_us(ack.ack_delay_us), cfg_.max_ack_delay);
-    rtt_.on_sample(now - largest_sent_time, delay);
-    ev.latest_rtt = now - largest_sent_time;
+    if (rtt_.on_sample(now - largest_sent_time, delay)) ev.latest_rtt = now - largest_sent_time;
   } else if (newest != nullptr) {
     // The largest acknowledged packet was an untracked ACK-only packet (typical for a receiver): take
     // the sample from the newest ack-eliciting packet this ACK covers; its ACK delay is unknown (0).
-    rtt_.on_sample(now - newest_sent, Nanos{0});
-    ev.latest_rtt = now - newest_sent;
+    if (rtt_.on_sample(now - newest_sent, Nanos{0})) ev.latest_rtt = now - newest_sent;
   }
   if (ev.acked_bytes == 0) return;
   pto_count_ = 0;
@@ -121,7 +122,7 @@ void Connection::on_packet_lost(SentPacket& p, cc::LossEvent& loss) {
 void Connection::detect_losses(Nanos now, cc::LossEvent& loss) {
   loss_time_ = Nanos::max();
   if (largest_acked_ == UINT64_MAX) return;
-  const Nanos delay = rtt_.loss_delay();
+  const Nanos delay = rtt_.loss_delay() + reo_wnd();
   for (uint64_t pn = oldest_unacked_pn_; pn < largest_acked_; ++pn) {
     SentPacket& p = sent_[pn & sent_mask_];
     if (p.pn != pn || !p.outstanding) continue;
@@ -136,16 +137,20 @@ void Connection::detect_losses(Nanos now, cc::LossEvent& loss) {
 
 // Two-pointer walk: suspects ascending, ACK ranges descending. A suspect inside a range was not lost;
 // one below the lowest range can no longer be judged and is dropped; the rest stay suspects.
-void Connection::check_spurious(const wire::AckFrame& ack) {
+// Each spurious loss found widens the reordering window (at most once per srtt) and is handed back to
+// the congestion controller, which must not count it as congestion (RFC 8985 §6.2, undo).
+void Connection::check_spurious(const wire::AckFrame& ack, Nanos now) {
   const size_t cap = lost_pns_.size();
   int r = ack.range_count - 1;
   size_t kept = 0;
+  uint64_t spurious_bytes = 0;
   for (size_t i = 0; i < lost_count_; ++i) {
     const uint64_t pn = lost_pns_[(lost_head_ + i) % cap];
     while (r >= 0 && ack.ranges[r].hi < pn) --r;
     if (r >= 0 && pn >= ack.ranges[r].lo) {
       ++stats_.spurious_losses;
       reordering_seen_ = true;
+      spurious_bytes += mtu_;
       continue;
     }
     if (pn < ack.ranges[ack.range_count - 1].lo) continue;
@@ -153,6 +158,19 @@ void Connection::check_spurious(const wire::AckFrame& ack) {
     ++kept;
   }
   lost_count_ = kept;
+  if (spurious_bytes == 0) return;
+  cc_.on_spurious_loss(spurious_bytes);
+  if (now - reo_wnd_stamp_ > rtt_.srtt() && reo_wnd_mult_ < kMaxReoWndMult) {
+    ++reo_wnd_mult_;
+    reo_wnd_stamp_ = now;
+  }
+}
+
+// RACK reordering window (RFC 8985 §6.2): zero until reordering was seen, then min_rtt/4 times a
+// multiplier that grows with each round that found spurious losses, never above srtt.
+Nanos Connection::reo_wnd() const {
+  if (!reordering_seen_) return Nanos{0};
+  return std::min(rtt_.min_rtt() / 4 * static_cast<int64_t>(reo_wnd_mult_), rtt_.srtt());
 }
 
 void Connection::advance_oldest() {

@@ -92,13 +92,15 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
   if (state_ != State::kLost && state_ != State::kClosed) record_received(hdr.pn, eliciting, now);
 }
 
+// Only an ack-eliciting packet may trigger an immediate ACK (RFC 9000 §13.2.1): a reordered or gapped
+// ACK-only packet answered at once would be answered back by the peer, an endless ACK ping-pong.
 void Connection::record_received(uint64_t pn, bool ack_eliciting, Nanos now) {
   if (!any_recv_ || pn > largest_recv_) {
-    if (any_recv_ && pn != largest_recv_ + 1) ack_now_ = true;  // a gap: tell the sender quickly
+    if (ack_eliciting && any_recv_ && pn != largest_recv_ + 1) ack_now_ = true;  // a gap: tell the sender quickly
     largest_recv_ = pn;
     largest_recv_time_ = now;
     any_recv_ = true;
-  } else {
+  } else if (ack_eliciting) {
     ack_now_ = true;  // reordered packet filled a hole
   }
   received_.insert_evicting(pn, pn + 1);

@@ -19,8 +19,15 @@ bool Connection::has_control_to_send() const {
          (probes_pending_ > 0 && !has_data_to_send());
 }
 
+// A queued retransmission counts only while its operation is live: an operation can complete (its
+// "lost" packet was only reordered) with fragments still queued, and counting those stale entries
+// would make next_timeout() say "now" while poll_transmit has nothing to send — a driver spin.
 bool Connection::has_data_to_send() const {
-  if (retx_count_ > 0) return true;
+  for (size_t i = 0; i < retx_count_; ++i) {
+    const FragRef& f = retx_[(retx_head_ + i) % retx_.size()];
+    const SendOp& op = ops_[f.op_id % kMaxOps];
+    if (op.active && op.op_id == f.op_id) return true;
+  }
   for (uint32_t id = cursor_op_id_; id != next_op_id_; ++id) {
     const SendOp& op = ops_[id % kMaxOps];
     if (op.active && op.op_id == id && op.next_off < op.len) return true;
@@ -39,6 +46,7 @@ size_t Connection::poll_transmit(Nanos now, std::span<uint8_t> buf) {
   if (hs_send_pending_) return send_handshake(now, buf);
   if (state_ == State::kHandshaking) return 0;
   if (state_ == State::kClosing) maybe_finish_close(now);
+  drop_stale_retx();
   if (ack_due(now) || has_control_to_send()) return send_control(now, buf);
   if (!has_data_to_send()) {
     if (in_flight_ < cc_.cwnd()) app_limited_until_ = std::max<uint64_t>(delivered_ + in_flight_, 1);
@@ -150,6 +158,17 @@ size_t Connection::send_control(Nanos now, std::span<uint8_t> buf) {
     become_lost(Status::kClosed, now);  // peer closed: flush our pending work
   }
   return n;
+}
+
+// Pops queued retransmissions of operations that completed meanwhile, so has_data_to_send() stays cheap.
+void Connection::drop_stale_retx() {
+  while (retx_count_ > 0) {
+    const FragRef& f = retx_[retx_head_];
+    const SendOp& op = ops_[f.op_id % kMaxOps];
+    if (op.active && op.op_id == f.op_id) return;
+    retx_head_ = (retx_head_ + 1) % retx_.size();
+    --retx_count_;
+  }
 }
 
 bool Connection::next_fragment(FragRef& f, bool& is_retx) {

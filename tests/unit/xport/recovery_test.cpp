@@ -1,9 +1,12 @@
 // recovery_test.cpp — SACK generation and processing, RACK-style loss detection (packet threshold 3
 // and the time threshold with its timer), probe timeouts with exponential backoff, and a vanished or
-// idle peer reported as connection-lost on pending work. Fixed-rate CC keeps bursts predictable.
+// idle peer reported as connection-lost on pending work, the driver contract (poll_transmit returned 0
+// => next_timeout() in the future) with a stale retransmission queued, and the RTT estimator's
+// rejection of reordering outliers. Fixed-rate CC keeps bursts predictable.
 #include <gtest/gtest.h>
 
 #include "tests/unit/xport/xport_harness.hpp"
+#include "transport/proto/rtt_estimator.hpp"
 
 namespace lh::xport::test {
 namespace {
@@ -151,6 +154,80 @@ TEST_F(RecoveryFixture, ProbeTimeoutBacksOffExponentially) {
   auto done = p.a.completions();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].status, Status::kSuccess);
+}
+
+// A fragment queued for retransmission goes stale when its "lost" packet was only reordered and the
+// operation completes; a probe timeout then finds nothing but that stale entry. The driver contract:
+// once poll_transmit returns 0, next_timeout() lies in the future — else the driver spins at `now`.
+TEST_F(RecoveryFixture, StaleRetransmissionNeverLeavesTheDriverSpinning) {
+  std::vector<uint8_t> second = pattern(3000, 2);
+  ASSERT_EQ(p.client().post_write({.wr_id = 1, .local = std::span(src).first(6000), .rkey = mr.rkey}), PostResult::kOk);
+  ASSERT_EQ(p.client().post_write({.wr_id = 2, .local = second, .rkey = mr.rkey, .remote_offset = 100'000}),
+            PostResult::kOk);
+  std::vector<Datagram> first_op, second_op;
+  auto op_of = [](const Datagram& d) -> int64_t {
+    for (const auto& f : frames_of(d))
+      if (f.type == wire::FrameType::kWrite) return f.data.op_id;
+    return -1;
+  };
+  int64_t first_id = -1;
+  for (auto& d : data_packets(20)) {
+    const int64_t id = op_of(d);
+    ASSERT_GE(id, 0);
+    if (first_id < 0) first_id = id;
+    (id == first_id ? first_op : second_op).push_back(d);
+  }
+  ASSERT_GE(first_op.size(), 4u);
+  ASSERT_GE(second_op.size(), 1u);
+  // The first op's first packet is overtaken by the rest: the client declares it lost (3 later acked).
+  p.now += Nanos::from_ms(10);
+  for (size_t i = 1; i < first_op.size(); ++i) inject(p.server(), first_op[i], p.now);
+  for (auto& a : capture(p.server(), p.now)) inject(p.client(), a, p.now + Nanos::from_ms(10));
+  p.now += Nanos::from_ms(10);
+  ASSERT_GE(p.client().stats().packets_lost, 1u);
+  // It arrives after all: the server completes the op and tells the client, which acks that STATUS
+  // (one datagram) — the retransmission stays queued but its operation is gone.
+  inject(p.server(), first_op[0], p.now);
+  p.now += Nanos::from_ms(10);
+  for (auto& a : capture(p.server(), p.now)) inject(p.client(), a, p.now + Nanos::from_ms(10));
+  p.now += Nanos::from_ms(10);
+  ASSERT_EQ(p.client().stats().spurious_losses, p.client().stats().packets_lost);
+  ASSERT_EQ(p.a.completions().size(), 1u);
+  EXPECT_EQ(capture(p.client(), p.now, 1).size(), 1u);
+  // The second op's packets never arrive: the probe timeout fires while the stale entry is queued.
+  // At every step, after on_timeout and a full poll, the next deadline must be in the future.
+  p.now += Nanos::from_ms(200);
+  for (int step = 0; step < 4; ++step) {
+    p.now = std::max(p.now, p.client().next_timeout());
+    p.client().on_timeout(p.now);
+    if (step == 0) {
+      ASSERT_EQ(p.client().pto_count(), 1u);
+    }
+    capture(p.client(), p.now);
+      ASSERT_GT(p.client().next_timeout(), p.now) << "step " << step << ": poll_transmit returned 0 but the timer is due";
+  }
+  EXPECT_GE(p.client().pto_count(), 1u);
+  EXPECT_GE(p.client().stats().probes_sent, 1u);
+}
+
+// An ACK or packet that overtook the others (netem reorder: no propagation delay) yields a sample far
+// below the path's RTT; isolated ones must not move srtt, min_rtt or the loss threshold, while a real
+// path change (every sample low) is adopted after a few confirmations.
+TEST(RttEstimator, IsolatedEarlySamplesAreIgnoredARealPathChangeIsNot) {
+  RttEstimator rtt(Nanos::from_ms(100));
+  for (int i = 0; i < 50; ++i) rtt.on_sample(Nanos::from_ms(50), Nanos{0});
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_FALSE(rtt.on_sample(i % 2 == 0 ? Nanos::from_us(100) : Nanos::from_ms(25), Nanos{0}));
+    for (int k = 0; k < 3; ++k) EXPECT_TRUE(rtt.on_sample(Nanos::from_ms(50), Nanos{0}));
+  }
+  EXPECT_EQ(rtt.min_rtt(), Nanos::from_ms(50));
+  EXPECT_EQ(rtt.srtt(), Nanos::from_ms(50));
+  EXPECT_GE(rtt.loss_delay(), Nanos::from_ms(56));
+  int rejected = 0;
+  for (int i = 0; i < 40; ++i) rejected += rtt.on_sample(Nanos::from_ms(10), Nanos{0}) ? 0 : 1;
+  EXPECT_EQ(rejected, 15);
+  EXPECT_EQ(rtt.min_rtt(), Nanos::from_ms(10));
+  EXPECT_LT(rtt.srtt(), Nanos::from_ms(20));
 }
 
 TEST(Liveness, VanishedPeerFailsPendingWorkAsConnectionLost) {

@@ -5,8 +5,9 @@
 
 namespace lh::xport::cc {
 
-Bbr::Bbr(BitsPerSecond initial_rate, Nanos initial_rtt, uint64_t mss, double loss_thresh)
+Bbr::Bbr(BitsPerSecond initial_rate, Nanos initial_rtt, uint64_t mss, double loss_thresh, uint64_t min_cwnd_packets)
     : mss_(mss),
+      min_cwnd_(std::max<uint64_t>(min_cwnd_packets, 4) * mss),
       loss_thresh_(loss_thresh),
       initial_rate_(initial_rate),
       initial_rtt_(initial_rtt),
@@ -89,6 +90,11 @@ void Bbr::start_round(const AckEvent& e) {
   round_rtt_samples_ = 0;
   next_round_delivered_ = e.delivered_total;
   ++round_count_;
+  if (++extra_rounds_ >= 5) {
+    extra_rounds_ = 0;
+    extra_idx_ ^= 1;
+    extra_acked_[extra_idx_] = 0;
+  }
   bw_rounds_[round_count_ % kBwWindowRounds] = 0;
   if (mode_ == Mode::kStartup && !e.rs.app_limited) {
     const uint64_t bw = max_bw();
@@ -127,7 +133,25 @@ void Bbr::on_ack(const AckEvent& e) {
   auto& slot = bw_rounds_[round_count_ % kBwWindowRounds];
   if (sample > 0 && (!e.rs.app_limited || sample >= max_bw())) slot = std::max(slot, sample);
   if (e.rs.interval.ns > 0 && e.rs.prior_delivered >= next_round_delivered_) start_round(e);
+  update_ack_aggregation(e.now, e.acked_bytes);
   update_model_outputs(e.now, e.in_flight, e.acked_bytes);
+}
+
+void Bbr::update_ack_aggregation(Nanos now, uint64_t acked) {
+  if (acked == 0) return;
+  const BitsPerSecond bw{model_bw()};
+  uint64_t expected = ack_epoch_valid_ ? bytes_in(now - ack_epoch_start_, bw).n : 0;
+  // A new epoch when the ACKs fell behind the model (no aggregation) or after a very long one.
+  if (!ack_epoch_valid_ || ack_epoch_acked_ <= expected || ack_epoch_acked_ + acked >= kMaxEpochBytes) {
+    ack_epoch_valid_ = true;
+    ack_epoch_start_ = now;
+    ack_epoch_acked_ = 0;
+    expected = 0;
+  }
+  ack_epoch_acked_ += acked;
+  const uint64_t cap = std::min(cwnd_, bytes_in(kMaxExtraAckedTime, bw).n);
+  const uint64_t extra = std::min(ack_epoch_acked_ - std::min(ack_epoch_acked_, expected), cap);
+  extra_acked_[extra_idx_] = std::max(extra_acked_[extra_idx_], extra);
 }
 
 void Bbr::update_model_outputs(Nanos now, uint64_t in_flight, uint64_t acked) {
@@ -156,13 +180,14 @@ void Bbr::update_model_outputs(Nanos now, uint64_t in_flight, uint64_t acked) {
   if (filled_pipe_ || rate > pacing_rate_) pacing_rate_ = rate;
   // cwnd moves towards the target by at most the bytes just acknowledged; while the pipe is still
   // being filled it only grows (BBR's "cwnd += acked" in Startup).
-  const uint64_t target = bdp(cwnd_gain_) + 3 * mss_;
+  uint64_t target = bdp(cwnd_gain_) + 3 * mss_;
+  if (filled_pipe_) target += std::max(extra_acked_[0], extra_acked_[1]);
   if (filled_pipe_) {
     cwnd_ = std::min(cwnd_ + acked, target);
   } else if (cwnd_ < target) {
     cwnd_ += acked;
   }
-  cwnd_ = std::max<uint64_t>(cwnd_, 4 * mss_);
+  cwnd_ = std::max(cwnd_, min_cwnd_);
 }
 
 }  // namespace lh::xport::cc

@@ -11,6 +11,7 @@
 // lh::Nanos.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -22,11 +23,16 @@ class Bbr {
  public:
   enum class Mode : uint8_t { kStartup, kDrain, kProbeBw };
 
-  Bbr(BitsPerSecond initial_rate, Nanos initial_rtt, uint64_t mss, double loss_thresh);
+  // min_cwnd_packets: the window never shrinks below this many MSS (default 4, Linux's floor). Keep it
+  // above the receiver's ACK-every count: a window the receiver acknowledges only on its delayed-ACK
+  // timer makes every round last max_ack_delay, the delivery rate (and so the BDP) collapse, and the
+  // window stay at its floor — a self-sustaining trap.
+  Bbr(BitsPerSecond initial_rate, Nanos initial_rtt, uint64_t mss, double loss_thresh, uint64_t min_cwnd_packets = 4);
 
   void on_packet_sent(const SentEvent& e);
   void on_ack(const AckEvent& e);
   void on_loss(const LossEvent& e);
+  void on_spurious_loss(uint64_t bytes) { round_lost_ -= std::min(round_lost_, bytes); }
 
   [[nodiscard]] BitsPerSecond pacing_rate() const { return pacing_rate_; }
   [[nodiscard]] uint64_t cwnd() const { return cwnd_; }
@@ -46,10 +52,23 @@ class Bbr {
   void start_round(const AckEvent& e);
   void end_round_loss_check(Nanos now);
   void update_model_outputs(Nanos now, uint64_t in_flight, uint64_t acked);
+  void update_ack_aggregation(Nanos now, uint64_t acked);
   uint64_t bdp(double gain) const;
   uint64_t model_bw() const;
 
   uint64_t mss_;
+  uint64_t min_cwnd_;
+  // ACK aggregation (Linux BBR's extra_acked): bytes acknowledged beyond what the rate model expects
+  // since the epoch began, max over two 5-round slots; added to the window once the pipe is full so
+  // bunched or delayed ACKs do not leave the sender cwnd-limited.
+  static constexpr Nanos kMaxExtraAckedTime = Nanos::from_ms(100);
+  static constexpr uint64_t kMaxEpochBytes = 16ull << 20;
+  bool ack_epoch_valid_ = false;
+  Nanos ack_epoch_start_{0};
+  uint64_t ack_epoch_acked_ = 0;
+  std::array<uint64_t, 2> extra_acked_{};
+  size_t extra_idx_ = 0;
+  uint32_t extra_rounds_ = 0;
   double loss_thresh_;
   BitsPerSecond initial_rate_;
   Mode mode_ = Mode::kStartup;

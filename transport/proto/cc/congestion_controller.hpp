@@ -20,6 +20,8 @@ class CongestionController {
   void on_packet_sent(const SentEvent& e) { std::visit([&](auto& c) { c.on_packet_sent(e); }, impl_); }
   void on_ack(const AckEvent& e) { std::visit([&](auto& c) { c.on_ack(e); }, impl_); }
   void on_loss(const LossEvent& e) { std::visit([&](auto& c) { c.on_loss(e); }, impl_); }
+  // Bytes reported lost earlier that were delivered after all (reordering): undo their congestion signal.
+  void on_spurious_loss(uint64_t bytes) { std::visit([&](auto& c) { c.on_spurious_loss(bytes); }, impl_); }
   [[nodiscard]] BitsPerSecond pacing_rate() const { return std::visit([](const auto& c) { return c.pacing_rate(); }, impl_); }
   [[nodiscard]] uint64_t cwnd() const { return std::visit([](const auto& c) { return c.cwnd(); }, impl_); }
   [[nodiscard]] const char* name() const { return std::visit([](const auto& c) { return c.name(); }, impl_); }
@@ -33,7 +35,8 @@ class CongestionController {
       case CcKind::kCubic: return Cubic(cfg.initial_rtt, mss);
       case CcKind::kBbr: break;
     }
-    return Bbr(cfg.initial_rate, cfg.initial_rtt, mss, cfg.bbr_loss_thresh);
+    // Window floor: twice the receiver's ACK-every count (plus headroom for headers), see Bbr.
+    return Bbr(cfg.initial_rate, cfg.initial_rtt, mss, cfg.bbr_loss_thresh, 2 * uint64_t{cfg.ack_every} + 2);
   }
   Impl impl_;
 };

@@ -19,6 +19,7 @@ class Cubic {
   void on_packet_sent(const SentEvent&) {}
   void on_ack(const AckEvent& e);
   void on_loss(const LossEvent& e);
+  void on_spurious_loss(uint64_t) {}  // no undo: the backoff stands (Reno-style, conservative)
 
   [[nodiscard]] BitsPerSecond pacing_rate() const;
   [[nodiscard]] uint64_t cwnd() const { return cwnd_; }

@@ -20,6 +20,7 @@ class FixedRate {
     if (e.srtt.ns > 0) srtt_ = e.srtt;
   }
   void on_loss(const LossEvent&) {}
+  void on_spurious_loss(uint64_t) {}
 
   [[nodiscard]] BitsPerSecond pacing_rate() const { return rate_; }
   [[nodiscard]] uint64_t cwnd() const { return std::max<uint64_t>(2 * bytes_in(srtt_, rate_).n, 64 * mss_); }
