@@ -150,10 +150,10 @@ void DirectionPath::transmit(uint64_t now) noexcept {
   n_pending_tx_ = keep;
 }
 
-void DirectionPath::receive() noexcept {
+bool DirectionPath::receive() noexcept {
   rte_mbuf* burst[kBurst];
   const uint16_t n = rte_eth_rx_burst(config_.rx_port, 0, burst, kBurst);
-  if (n == 0) return;
+  if (n == 0) return false;
   const uint64_t rx_tsc = rte_rdtsc();
   const Nanos now = model_time(rx_tsc);
   for (uint16_t i = 0; i < n; ++i) {
@@ -178,6 +178,13 @@ void DirectionPath::receive() noexcept {
     if (d.corrupt) flip_bit(m, d.corrupt_bit);
     enqueue(m, d.depart, rx_tsc, m->pkt_len);
   }
+  return true;
+}
+
+uint64_t DirectionPath::next_departure() const noexcept {
+  if (n_pending_tx_ > 0) return 0;   // the TX queue refused some: retry at once
+  if (reordering_) return heap_.empty() ? UINT64_MAX : heap_.top().depart_tsc;
+  return ring_.empty() ? UINT64_MAX : ring_.top().depart_tsc;
 }
 
 void DirectionPath::publish(uint64_t now) noexcept {
@@ -203,14 +210,15 @@ void DirectionPath::publish(uint64_t now) noexcept {
   published_.publish(v);
 }
 
-void DirectionPath::poll(uint64_t now) noexcept {
+PollOutcome DirectionPath::poll(uint64_t now) noexcept {
   adopt_pending();
   transmit(now);
-  receive();
+  const bool received = receive();
   if (now >= next_publish_tsc_) {
     publish(now);
     next_publish_tsc_ = now + publish_ticks_;
   }
+  return {.received = received, .next_departure_tsc = next_departure()};
 }
 
 uint64_t DirectionPath::drain() noexcept {

@@ -32,6 +32,12 @@ struct DirectionPathConfig {
   uint64_t start_tsc = 0;       // the epoch: model time 0
 };
 
+// What one poll saw, for the worker's idle policy (idle_policy.hpp).
+struct PollOutcome {
+  bool received = false;                    // the RX burst was not empty
+  uint64_t next_departure_tsc = UINT64_MAX; // earliest queued departure; UINT64_MAX when none
+};
+
 class DirectionPath {
  public:
   DirectionPath(DirectionPathConfig config, std::unique_ptr<LinkDirection> model);
@@ -40,7 +46,7 @@ class DirectionPath {
   DirectionPath& operator=(const DirectionPath&) = delete;
 
   // Worker lcore: one iteration. `now_tsc` is a fresh rdtsc.
-  void poll(uint64_t now_tsc) noexcept;
+  PollOutcome poll(uint64_t now_tsc) noexcept;
 
   // After the worker has stopped: frees every packet still queued; returns how many there were.
   uint64_t drain() noexcept;
@@ -67,7 +73,8 @@ class DirectionPath {
  private:
   void adopt_pending() noexcept;
   void transmit(uint64_t now_tsc) noexcept;
-  void receive() noexcept;
+  bool receive() noexcept;
+  uint64_t next_departure() const noexcept;
   void enqueue(void* mbuf, Nanos depart, uint64_t arrival_tsc, uint32_t len) noexcept;
   void publish(uint64_t now_tsc) noexcept;
   void switch_queue_kind(bool reordering) noexcept;

@@ -34,7 +34,7 @@ SplitArgs split_args(int argc, char** argv) {
 namespace {
 
 std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, std::string& duration,
-                                   std::string& assume_rate) {
+                                   std::string& assume_rate, std::string& idle_sleep) {
   auto owner = std::make_unique<CLI::App>("lh-emu: a DPDK bump-in-the-wire WAN emulator (ports 0<->1, 2<->3, ...)", "lh-emu");
   CLI::App& app = *owner;
   app.add_option("--profile", o.profile_path, "link profile (TOML, see emulator/PROFILES.md)");
@@ -51,6 +51,9 @@ std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, s
   app.add_flag("!--no-live", o.live_view, "no one-line live view on stderr");
   app.add_flag("--quiet", o.quiet, "no per-interval JSON lines (final summary only)");
   app.add_flag("--realtime", o.realtime, "run the worker lcores SCHED_FIFO (keeps departure error bounded on a shared machine)");
+  app.add_option("--idle-sleep", idle_sleep,
+                 "longest sleep of an idle worker between polls (default 50us; frames arriving meanwhile are "
+                 "timestamped up to this late); 0 = busy-poll a dedicated core");
   return owner;
 }
 
@@ -58,8 +61,8 @@ std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, s
 
 std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
   EmuOptions o;
-  std::string stats_interval = "1s", duration = "0s", assume_rate = "10gbit";
-  auto app_owner = make_app(o, stats_interval, duration, assume_rate);
+  std::string stats_interval = "1s", duration = "0s", assume_rate = "10gbit", idle_sleep = "50us";
+  auto app_owner = make_app(o, stats_interval, duration, assume_rate, idle_sleep);
   CLI::App& app = *app_owner;
   std::vector<std::string> reversed(args.rbegin(), args.rend());   // CLI11 consumes from the back
   try {
@@ -79,6 +82,10 @@ std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
   };
   o.stats_interval = parse_dur("--stats-interval", stats_interval);
   o.duration = parse_dur("--duration", duration);
+  o.idle_sleep = parse_dur("--idle-sleep", idle_sleep);
+  if (o.idle_sleep.ns < 0 || o.idle_sleep > Nanos::from_ms(10)) {
+    throw std::runtime_error(fmt::format("lh-emu: --idle-sleep '{}': expected 0 .. 10ms", idle_sleep));
+  }
   try {
     o.assume_rate = parse_rate(assume_rate);
   } catch (const ParseError& e) {
@@ -101,8 +108,8 @@ std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
 
 std::string usage_text() {
   EmuOptions o;
-  std::string a, b, c;
-  auto app = make_app(o, a, b, c);
+  std::string a, b, c, d;
+  auto app = make_app(o, a, b, c, d);
   return fmt::format(
       "usage: lh-emu [EAL args] -- --profile P.toml | --builtin NAME [options]\n"
       "\n"

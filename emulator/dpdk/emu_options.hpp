@@ -33,6 +33,7 @@ struct EmuOptions {
   BitsPerSecond assume_rate{10'000'000'000};  // --assume-rate: for sizing buffers when rate is unlimited
   bool live_view = true;           // --no-live: no one-line view on stderr
   bool quiet = false;              // --quiet: no interval JSON (summary only)
+  Nanos idle_sleep = Nanos::from_us(50);  // --idle-sleep: longest worker sleep when idle (0 = busy-poll)
   bool realtime = false;           // --realtime: SCHED_FIFO worker lcores (bounded departure error on shared cores)
 };
 

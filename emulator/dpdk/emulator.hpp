@@ -19,6 +19,7 @@
 
 #include "emulator/dpdk/buffer_sizing.hpp"
 #include "emulator/dpdk/direction_path.hpp"
+#include "emulator/dpdk/idle_policy.hpp"
 #include "emulator/dpdk/emu_options.hpp"
 #include "src/histogram.hpp"
 #include "src/link_profile.hpp"
@@ -42,6 +43,8 @@ struct DirectionReport {
 struct LcoreWork {
   std::vector<DirectionPath*> paths;
   bool realtime = false;
+  IdlePolicyConfig idle;   // when the worker may sleep between polls (--idle-sleep)
+  double ns_per_tick = 1;
 };
 
 class Emulator {

@@ -41,7 +41,7 @@ TEST(EmuOptions, SplitsAtFirstSeparator) {
 TEST(EmuOptions, ParsesApplicationFlags) {
   const auto o = parse_app_args({"--profile", "p.toml", "--stats-interval", "250ms", "--duration", "3s",
                                  "--iface-a", "x-ea", "--iface-b", "x-eb", "--mode", "af_xdp", "--mtu", "9000",
-                                 "--assume-rate", "1gbit", "--seed", "7", "--no-live", "--realtime"});
+                                 "--assume-rate", "1gbit", "--seed", "7", "--no-live", "--realtime", "--idle-sleep", "20us"});
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(o->profile_path, "p.toml");
   EXPECT_EQ(o->stats_interval.ns, Nanos::from_ms(250).ns);
@@ -52,6 +52,11 @@ TEST(EmuOptions, ParsesApplicationFlags) {
   EXPECT_EQ(o->seed, 7u);
   EXPECT_FALSE(o->live_view);
   EXPECT_TRUE(o->realtime);
+  EXPECT_EQ(o->idle_sleep.ns, Nanos::from_us(20).ns);
+  const auto busy = parse_app_args({"--profile", "p.toml", "--idle-sleep", "0"});
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_EQ(busy->idle_sleep.ns, 0);
+  EXPECT_EQ(parse_app_args({"--profile", "p.toml"})->idle_sleep.ns, Nanos::from_us(50).ns);
 }
 
 TEST(EmuOptions, BadFlagsAreErrorsNamingTheFlag) {
@@ -62,6 +67,8 @@ TEST(EmuOptions, BadFlagsAreErrorsNamingTheFlag) {
   EXPECT_NE(error_of({"--profile", "p", "--mtu", "20"}).find("--mtu"), std::string::npos);
   EXPECT_NE(error_of({"--profile", "p", "--duration", "3 fortnights"}).find("--duration"), std::string::npos);
   EXPECT_NE(error_of({"--profile", "p", "--assume-rate", "fast"}).find("--assume-rate"), std::string::npos);
+  EXPECT_NE(error_of({"--profile", "p", "--idle-sleep", "1s"}).find("--idle-sleep"), std::string::npos);
+  EXPECT_NE(error_of({"--profile", "p", "--idle-sleep", "-5us"}).find("--idle-sleep"), std::string::npos);
   EXPECT_NE(error_of({"--profile", "p", "--no-such-flag"}).find("no-such-flag"), std::string::npos);
 }
 
