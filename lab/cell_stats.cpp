@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace lh::lab {
 namespace {
@@ -45,7 +46,7 @@ Spread spread_from_json(const nlohmann::json& j) {
 std::vector<CellStats> aggregate(const std::vector<nlohmann::json>& rows) {
   struct Acc {
     CellStats cell;
-    std::vector<double> goodput, seconds, retx, p50, p99;
+    std::vector<double> goodput, seconds, completion, retx, p50, p95, p99;
   };
   std::vector<Acc> acc;
   for (const nlohmann::json& r : rows) {
@@ -69,21 +70,33 @@ std::vector<CellStats> aggregate(const std::vector<nlohmann::json>& rows) {
       continue;
     }
     ++it->cell.ok;
+    const bool complete = r.value("complete", true);
     const nlohmann::json& s = r.at("summary");
     it->goodput.push_back(num(s, "bits_per_second"));
-    it->seconds.push_back(num(s, "seconds"));
+    if (complete) {
+      it->seconds.push_back(num(s, "seconds"));
+      it->completion.push_back(num(s, "seconds"));
+    } else {
+      ++it->cell.incomplete;
+      it->completion.push_back(std::numeric_limits<double>::infinity());
+    }
     it->retx.push_back(num(s, "retransmits"));
-    if (const auto rtt = s.find("rtt_us"); rtt != s.end() && rtt->is_object()) {
+    if (const auto rtt = s.find("rtt_us"); rtt != s.end() && rtt->is_object() && rtt->contains("p99")) {
       it->p50.push_back(num(*rtt, "p50"));
       it->p99.push_back(num(*rtt, "p99"));
+      const bool has_p95 = rtt->contains("p95");
+      it->p95.push_back(num(*rtt, has_p95 ? "p95" : "p99"));
+      it->cell.rtt_p95_from_p99 = it->cell.rtt_p95_from_p99 || !has_p95;
     }
   }
   std::vector<CellStats> out;
   for (Acc& a : acc) {
     a.cell.goodput_bps = spread_of(a.goodput);
     a.cell.seconds = spread_of(a.seconds);
+    a.cell.completion_median_s = a.completion.empty() ? 0 : median_of(a.completion);
     a.cell.retransmits = spread_of(a.retx).median;
     a.cell.rtt_p50_us = spread_of(a.p50).median;
+    a.cell.rtt_p95_us = spread_of(a.p95).median;
     a.cell.rtt_p99_us = spread_of(a.p99).median;
     out.push_back(std::move(a.cell));
   }

@@ -27,6 +27,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kAddrB = "10.77.0.2";
+constexpr int kExitDurationLimit = 3;   // lh-xfer and lh-xfer-tcp: the duration limit ended the transfer
 
 void progress(const std::string& s) { fmt::print(stderr, "lh-lab: {}\n", s); }
 
@@ -121,7 +122,8 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
                      {"bdp_bytes", bdp.n}, {"transport", t.name}, {"cc", t.cc}, {"streams", t.streams},
                      {"tool", t.tool == TransportTool::kTcp ? "lh-xfer-tcp" : "lh-xfer"}, {"repeat", repeat},
                      {"size_bytes", ctx.m.size.n}, {"started_utc", utc_now("%Y-%m-%dT%H:%M:%SZ")}};
-  if (pt.sweep_loss) row["sweep_loss"] = *pt.sweep_loss;
+  if (pt.sweep_loss) row["sweep_loss"] = *pt.sweep_loss, row["sweep_loss_model"] = pt.sweep_loss_model;
+  if (keys.loss_model == "gilbert-elliott") row["ge_burst"] = keys.ge_burst;
   if (pt.sweep_delay) row["sweep_delay_ms"] = pt.sweep_delay->ms();
   const fs::path raw = ctx.dir / "raw";
   const std::string tag = fmt::format("run-{:03d}", index);
@@ -166,9 +168,16 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   if (summary.is_discarded() || !summary.is_object()) summary = nullptr;
   row["summary"] = summary;
   const bool complete = summary.is_object() && summary.value("complete", false);
-  row["ok"] = *rc == 0 && complete;
-  if (!row["ok"].get<bool>()) {
-    row["error"] = fmt::format("client exit {}{}: {}", *rc, complete ? "" : ", transfer incomplete",
+  // Exit 3 is both tools' "duration limit reached": the summary still measures what was delivered.
+  const bool measured_incomplete = *rc == kExitDurationLimit && summary.is_object() && !complete &&
+                                   summary.value("seconds", 0.0) > 0 && summary.value("bytes", uint64_t{0}) > 0;
+  row["ok"] = (*rc == 0 && complete) || measured_incomplete;
+  row["complete"] = *rc == 0 && complete;
+  if (measured_incomplete) {
+    row["incomplete"] = fmt::format("duration limit {} reached after {} of {} bytes", format(ctx.m.duration_limit),
+                                    summary.value("bytes", uint64_t{0}), ctx.m.size.n);
+  } else if (!row["ok"].get<bool>()) {
+    row["error"] = fmt::format("client exit {}{}: {}", *rc, complete ? "" : ", transfer not completed",
                                last_line(read_text(raw / (tag + "-client.err"))));
   }
   return row;
@@ -277,8 +286,9 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
         if (!emu.running()) row["error"] = "lh-emu exited during the run: " + last_line(read_text(emu_err)), row["ok"] = false;
         if (row["ok"].get<bool>()) {
           const auto& s = row["summary"];
-          progress(fmt::format("  → {:.1f} Mbit/s, {:.2f} s, {} retransmits", s.value("bits_per_second", 0.0) / 1e6,
-                               s.value("seconds", 0.0), s.value("retransmits", 0)));
+          progress(fmt::format("  → {:.1f} Mbit/s, {:.2f} s, {} retransmits{}", s.value("bits_per_second", 0.0) / 1e6,
+                               s.value("seconds", 0.0), s.value("retransmits", 0),
+                               row.value("complete", true) ? "" : " (INCOMPLETE: " + row.value("incomplete", std::string()) + ")"));
         } else {
           progress("  → FAILED: " + row.value("error", std::string("?")));
         }
@@ -315,6 +325,10 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
                                                 r["transport"].get<std::string>(), r["repeat"].get<int>() + 1)));
   }
   for (const nlohmann::json& r : res.rows) {
+    if (r.value("ok", false) && !r.value("complete", true)) page.notes.push_back(fmt::format(
+        "run {} ({} / {} #{}) is incomplete (counted, marked *): {}", r["index"].get<size_t>(),
+        r["profile"].get<std::string>(), r["transport"].get<std::string>(), r["repeat"].get<int>() + 1,
+        r.value("incomplete", std::string("?"))));
     if (!r.value("ok", false)) page.notes.push_back(fmt::format("run {} ({} / {} #{}) failed: {}", r["index"].get<size_t>(),
         r["profile"].get<std::string>(), r["transport"].get<std::string>(), r["repeat"].get<int>() + 1,
         r.value("error", std::string("?"))));

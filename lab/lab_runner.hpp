@@ -43,7 +43,9 @@ struct RunOutcome {
 };
 
 // Throws std::runtime_error on set-up failures (no root, topology, lh-emu not starting); a failed
-// transfer is recorded as a row with "ok": false and the run goes on.
+// transfer is recorded as a row with "ok": false and the run goes on. Rows carry "complete": a
+// transfer the duration limit stopped (tool exit 3 with its summary) is measured — "ok": true,
+// "complete": false, "incomplete": why — its goodput being the bytes delivered over the time taken.
 RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt);
 
 // Checks that the binaries exist and that we are root, before anything starts.

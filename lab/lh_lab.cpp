@@ -6,7 +6,8 @@
 //   lh-lab regress --baseline FILE [--tolerance 10%]   re-run a baseline's matrix; exit 1 if worse
 // Everything is validated before anything starts. SIGINT/SIGTERM stop the run cleanly (children
 // stopped, topology removed, sysctls restored). Exit codes: 0 ok, 1 regression, 2 usage/setup error,
-// 3 some runs failed, 130 stopped by a signal.
+// 3 some runs failed, 130 stopped by a signal. A run stopped by --duration-limit is not a failure:
+// it is measured (goodput = bytes delivered / time) and marked incomplete ("*" in the table).
 #include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -62,7 +63,11 @@ void add_matrix_flags(CLI::App& app, Flags& f) {
   app.add_option("--size", f.spec.size, "bytes per transfer (e.g. 2GiB)");
   app.add_option("--shard", f.spec.shard, "bytes per shard (e.g. 64MiB)");
   app.add_option("--repeat", f.spec.repeat, "runs per cell (1..100)");
-  app.add_option("--sweep", f.spec.sweeps, "loss=P1,P2,... or delay=D1,D2,... (repeatable; cartesian product)");
+  app.add_option("--sweep", f.spec.sweeps,
+                 "loss=P1,P2,... (Bernoulli), ge-loss=P1,P2,... (bursty Gilbert-Elliott, mean loss P) or "
+                 "delay=D1,D2,... (repeatable; loss and ge-loss points form one axis, axes multiply)");
+  app.add_option("--ge-burst", f.spec.ge_burst,
+                 "mean loss-burst length in packets for ge-loss sweeps (loss 100% in the Bad state; default 4)");
   app.add_option("--base-profile", f.spec.base_profile, "profile (name or .toml) the sweeps modify (default: the first of --profiles)");
   app.add_option("--duration-limit", f.spec.duration_limit, "give up on one transfer after this long (e.g. 120s)");
 }

@@ -84,19 +84,28 @@ toml::table json_to_toml(const nlohmann::json& j) {
 }
 
 std::string loss_label(double p) { return fmt::format("loss={:g}", p); }
+std::string ge_label(double p, double burst) { return fmt::format("ge-loss={:g} burst={:g}", p, burst); }
+
+// One value of one axis, as expand_points applies it.
+struct AxisStep {
+  SweepAxis::Kind kind = SweepAxis::Kind::kLoss;
+  double loss = 0;
+  Nanos delay{0};
+};
 
 }  // namespace
 
 SweepAxis parse_sweep(std::string_view text) {
   const size_t eq = text.find('=');
   if (eq == std::string_view::npos) {
-    throw std::invalid_argument(fmt::format("--sweep '{}': expected loss=P1,P2,... or delay=D1,D2,...", text));
+    throw std::invalid_argument(
+        fmt::format("--sweep '{}': expected loss=P1,P2,..., ge-loss=P1,P2,... or delay=D1,D2,...", text));
   }
   const std::string_view key = text.substr(0, eq);
   SweepAxis axis{.text = std::string(text)};
   const std::vector<std::string> values = split(text.substr(eq + 1), ',');
-  if (key == "loss") {
-    axis.kind = SweepAxis::Kind::kLoss;
+  if (key == "loss" || key == "ge-loss") {
+    axis.kind = key == "loss" ? SweepAxis::Kind::kLoss : SweepAxis::Kind::kGeLoss;
     for (const auto& v : values) axis.loss.push_back(parse_loss_value(text, v));
   } else if (key == "delay") {
     axis.kind = SweepAxis::Kind::kDelay;
@@ -108,9 +117,25 @@ SweepAxis parse_sweep(std::string_view text) {
       }
     }
   } else {
-    throw std::invalid_argument(fmt::format("--sweep '{}': unknown parameter '{}' (expected loss or delay)", text, key));
+    throw std::invalid_argument(fmt::format("--sweep '{}': unknown parameter '{}' (expected loss, ge-loss or delay)", text, key));
   }
   return axis;
+}
+
+double parse_ge_burst(std::string_view text) {
+  const std::string v(text);
+  size_t used = 0;
+  double b = 0;
+  try {
+    b = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (v.empty() || used != v.size() || !std::isfinite(b) || b < 1 || b > 1e6) {
+    throw std::invalid_argument(fmt::format(
+        "--ge-burst '{}': expected the mean loss-burst length in packets, a number from 1 to 1e6 (e.g. 4)", v));
+  }
+  return b;
 }
 
 ProfileKeys profile_keys(const LinkProfile& p) {
@@ -126,11 +151,15 @@ ProfileKeys profile_keys(const LinkProfile& p) {
   } else if (const auto* b = std::get_if<BernoulliLoss>(&l)) {
     k.loss_model = "bernoulli";
     k.loss = b->p.value();
+  } else if (const auto* ge = std::get_if<GilbertElliottLoss>(&l)) {
+    k.loss_model = "gilbert-elliott";
+    const double p_gb = ge->p.value(), r = ge->r.value();
+    const double bad = p_gb + r > 0 ? p_gb / (p_gb + r) : 0;   // stationary share of the Bad state
+    k.loss = bad * ge->loss_bad.value() + (1 - bad) * ge->loss_good.value();
+    k.ge_burst = r > 0 ? 1 / r : 0;
   } else {
     k.loss = -1;
-    k.loss_model = std::holds_alternative<GilbertElliottLoss>(l) ? "gilbert-elliott"
-                   : std::holds_alternative<MarkovLoss>(l)       ? "markov"
-                                                                 : "trace";
+    k.loss_model = std::holds_alternative<MarkovLoss>(l) ? "markov" : "trace";
   }
   return k;
 }
@@ -159,6 +188,22 @@ void set_bernoulli_loss(LinkProfile& p, double loss) {
   }
 }
 
+void set_ge_loss(LinkProfile& p, double mean, double burst) {
+  if (mean == 0) return set_bernoulli_loss(p, 0);
+  const double r = 1 / burst;
+  const double p_gb = mean * r / (1 - mean);
+  if (!(mean < 1) || p_gb > 1) {
+    throw std::invalid_argument(fmt::format(
+        "--sweep ge-loss={:g} with --ge-burst {:g}: a mean loss above {:g} cannot be reached with bursts of {:g} "
+        "packets (P(Good->Bad) would exceed 1); lower the loss or lengthen the burst",
+        mean, burst, burst / (burst + 1), burst));
+  }
+  for (DirectionConfig* d : {&p.a_to_b, &p.b_to_a}) {
+    d->loss = GilbertElliottLoss{.p = Probability::from_double(p_gb), .r = Probability::from_double(r),
+                                 .loss_bad = Probability::from_double(1), .loss_good = Probability::from_double(0)};
+  }
+}
+
 void set_one_way_delay(LinkProfile& p, Nanos delay) {
   for (DirectionConfig* d : {&p.a_to_b, &p.b_to_a}) {
     d->propagation.distance = Km{0};
@@ -167,27 +212,49 @@ void set_one_way_delay(LinkProfile& p, Nanos delay) {
 }
 
 std::vector<MatrixPoint> expand_points(const std::vector<LinkProfile>& profiles, const LinkProfile& base,
-                                       const std::vector<SweepAxis>& sweeps) {
+                                       const std::vector<SweepAxis>& sweeps, double ge_burst) {
   std::vector<MatrixPoint> out;
   if (sweeps.empty()) {
     for (const LinkProfile& p : profiles) out.push_back({.label = p.name, .profile = p});
     return out;
   }
-  out.push_back({.label = base.name, .profile = base});
+  // The dimensions of the product: every loss-kind sweep appends to one shared loss dimension.
+  std::vector<std::vector<AxisStep>> dims;
+  std::optional<size_t> loss_dim;
   for (const SweepAxis& axis : sweeps) {
+    std::vector<AxisStep> steps;
+    if (axis.kind == SweepAxis::Kind::kDelay) {
+      for (Nanos d : axis.delay) steps.push_back({.kind = axis.kind, .delay = d});
+      dims.push_back(std::move(steps));
+      continue;
+    }
+    for (double l : axis.loss) steps.push_back({.kind = axis.kind, .loss = l});
+    if (!loss_dim) {
+      loss_dim = dims.size();
+      dims.emplace_back();
+    }
+    dims[*loss_dim].insert(dims[*loss_dim].end(), steps.begin(), steps.end());
+  }
+  out.push_back({.label = base.name, .profile = base});
+  for (const std::vector<AxisStep>& dim : dims) {
     std::vector<MatrixPoint> next;
     for (const MatrixPoint& pt : out) {
-      const size_t n = axis.kind == SweepAxis::Kind::kLoss ? axis.loss.size() : axis.delay.size();
-      for (size_t i = 0; i < n; ++i) {
+      for (const AxisStep& st : dim) {
         MatrixPoint q = pt;
-        if (axis.kind == SweepAxis::Kind::kLoss) {
-          set_bernoulli_loss(q.profile, axis.loss[i]);
-          q.sweep_loss = axis.loss[i];
-          q.label += " " + loss_label(axis.loss[i]);
+        if (st.kind == SweepAxis::Kind::kLoss) {
+          set_bernoulli_loss(q.profile, st.loss);
+          q.sweep_loss = st.loss;
+          q.sweep_loss_model = "bernoulli";
+          q.label += " " + loss_label(st.loss);
+        } else if (st.kind == SweepAxis::Kind::kGeLoss) {
+          set_ge_loss(q.profile, st.loss, ge_burst);
+          q.sweep_loss = st.loss;
+          q.sweep_loss_model = "gilbert-elliott";
+          q.label += " " + ge_label(st.loss, ge_burst);
         } else {
-          set_one_way_delay(q.profile, axis.delay[i]);
-          q.sweep_delay = axis.delay[i];
-          q.label += " delay=" + format(axis.delay[i]);
+          set_one_way_delay(q.profile, st.delay);
+          q.sweep_delay = st.delay;
+          q.label += " delay=" + format(st.delay);
         }
         next.push_back(std::move(q));
       }
@@ -205,7 +272,7 @@ std::string profile_to_toml(const LinkProfile& p) {
 
 nlohmann::json to_json(const MatrixSpec& m) {
   return {{"profiles", m.profiles}, {"transports", m.transports}, {"sweeps", m.sweeps},
-          {"base_profile", m.base_profile}, {"size", m.size}, {"shard", m.shard},
+          {"base_profile", m.base_profile}, {"ge_burst", m.ge_burst}, {"size", m.size}, {"shard", m.shard},
           {"repeat", m.repeat}, {"duration_limit", m.duration_limit}};
 }
 
@@ -216,6 +283,7 @@ MatrixSpec matrix_from_json(const nlohmann::json& j) {
     m.transports = j.at("transports").get<std::vector<std::string>>();
     m.sweeps = j.at("sweeps").get<std::vector<std::string>>();
     m.base_profile = j.at("base_profile").get<std::string>();
+    m.ge_burst = j.value("ge_burst", m.ge_burst);   // absent in baselines recorded before ge-loss sweeps
     m.size = j.at("size").get<std::string>();
     m.shard = j.at("shard").get<std::string>();
     m.repeat = j.at("repeat").get<int>();
@@ -248,6 +316,7 @@ Matrix build_matrix(const MatrixSpec& spec, const std::map<std::string, std::str
     throw std::invalid_argument(fmt::format("--duration-limit '{}': {}", spec.duration_limit, e.what()));
   }
   m.transports = resolve_transports(spec.transports, overrides);
+  m.ge_burst = parse_ge_burst(spec.ge_burst);
   std::vector<SweepAxis> sweeps;
   for (const std::string& s : spec.sweeps) sweeps.push_back(parse_sweep(s));
   std::vector<LinkProfile> profiles;
@@ -257,7 +326,7 @@ Matrix build_matrix(const MatrixSpec& spec, const std::map<std::string, std::str
   if (!sweeps.empty() && profiles.size() > 1 && spec.base_profile.empty()) {
     throw std::invalid_argument("--sweep with several --profiles: name the one to sweep with --base-profile");
   }
-  m.points = expand_points(profiles, base, sweeps);
+  m.points = expand_points(profiles, base, sweeps, m.ge_burst);
   for (const MatrixPoint& pt : m.points) {
     // lh-emu must accept what we will hand it: round-trip through TOML now, not mid-run.
     parse_profile(profile_to_toml(pt.profile), pt.label, ".");

@@ -3,9 +3,13 @@
 //
 // Sweeps (--sweep loss=0,1e-5,1e-3 / --sweep delay=5ms,25ms) derive profiles from a base profile:
 // loss=p sets Bernoulli(p) loss in both directions (0 = no loss; p as a fraction "1e-4" or a
-// percentage "0.01%"); delay=d sets the propagation so the one-way delay is d in both directions
-// (distance 0, extra = d). Two sweeps give their cartesian product. Units: rate bit/s, delays ns.
-// Pure setup-time code (no processes); unit-tested in tests/unit/lab.
+// percentage "0.01%"); ge-loss=p sets bursty Gilbert–Elliott loss of mean rate p in both directions
+// (pure Gilbert: every packet lost in Bad, none in Good; mean burst length B packets from --ge-burst,
+// default 4, so r = P(Bad→Good) = 1/B and p_gb = P(Good→Bad) = p·r/(1−p), making the stationary
+// loss p_gb/(p_gb+r) = p); delay=d sets the propagation so the one-way delay is d in both directions
+// (distance 0, extra = d). loss and ge-loss sweeps both choose the loss model, so together they form
+// one axis (their points one after the other); different axes give their cartesian product.
+// Units: rate bit/s, delays ns, bursts packets. Pure setup-time code; unit-tested in tests/unit/lab.
 #pragma once
 
 #include <map>
@@ -23,20 +27,27 @@
 namespace lh::lab {
 
 struct SweepAxis {
-  enum class Kind { kLoss, kDelay } kind = Kind::kLoss;
-  std::vector<double> loss;      // kLoss: probabilities in [0, 1]
+  enum class Kind { kLoss, kGeLoss, kDelay } kind = Kind::kLoss;
+  std::vector<double> loss;      // kLoss, kGeLoss: (mean) loss probabilities in [0, 1]
   std::vector<Nanos> delay;      // kDelay: one-way delays
   std::string text;              // as given, for the report
 };
 
-// Parses "loss=0,1e-5,0.01%" or "delay=5ms,25ms". Throws std::invalid_argument naming the flag value.
+// Parses "loss=0,1e-5,0.01%", "ge-loss=1e-3,1e-2" or "delay=5ms,25ms". Throws std::invalid_argument
+// naming the flag value. (ge-loss values are checked against the burst length by build_matrix.)
 SweepAxis parse_sweep(std::string_view text);
+
+// --ge-burst: the mean loss-burst length B in packets (a number from 1 to 1e6, e.g. "4" or "2.5").
+inline constexpr double kDefaultGeBurst = 4;
+double parse_ge_burst(std::string_view text);
 
 // The key parameters of a profile (its a_to_b direction for rate/loss; RTT sums both directions).
 struct ProfileKeys {
   BitsPerSecond rate{0};
   Nanos rtt{0};            // propagation only: distance × per_km + extra, both directions
-  double loss = 0.0;       // Bernoulli p of a_to_b; 0 for no loss; -1 for other loss models
+  double loss = 0.0;       // mean loss of a_to_b: Bernoulli p, Gilbert–Elliott's stationary rate;
+                           // 0 for no loss; -1 for the models without a closed form (markov, trace)
+  double ge_burst = 0.0;   // Gilbert–Elliott: mean Bad-state length 1/r in packets; else 0
   std::string loss_model;  // "none", "bernoulli", "gilbert-elliott", "markov", "trace"
   Bytes bdp() const {   // rate × RTT / 8, exact integer arithmetic
     return Bytes{static_cast<uint64_t>(static_cast<unsigned __int128>(rate.bps) * static_cast<uint64_t>(rtt.ns) / 8'000'000'000u)};
@@ -46,9 +57,11 @@ ProfileKeys profile_keys(const LinkProfile& p);
 
 // One profile the run measures: a named profile or a sweep point of the base profile.
 struct MatrixPoint {
-  std::string label;       // "continental-4000km" or "continental-4000km loss=1e-05 delay=25ms"
+  std::string label;       // "continental-4000km", "continental-4000km loss=1e-05 delay=25ms" or
+                           // "wan-500mbit-50ms ge-loss=0.01 burst=4"
   LinkProfile profile;
-  std::optional<double> sweep_loss;
+  std::optional<double> sweep_loss;          // the (mean) loss rate set by a loss or ge-loss sweep
+  std::string sweep_loss_model;              // with sweep_loss: "bernoulli" or "gilbert-elliott"
   std::optional<Nanos> sweep_delay;
 };
 
@@ -57,12 +70,15 @@ struct MatrixPoint {
 LinkProfile resolve_profile(std::string_view name_or_file);
 
 // The profiles to run: without sweeps each of `profiles`; with sweeps, the cartesian product of the
-// sweep values applied to `base`.
+// sweep axes (loss and ge-loss joined into one) applied to `base`. Throws std::invalid_argument when
+// a ge-loss value cannot be reached with that burst length (mean loss above B/(B+1)).
 std::vector<MatrixPoint> expand_points(const std::vector<LinkProfile>& profiles, const LinkProfile& base,
-                                       const std::vector<SweepAxis>& sweeps);
+                                       const std::vector<SweepAxis>& sweeps, double ge_burst = kDefaultGeBurst);
 
 // Applies one loss / delay setting to both directions.
 void set_bernoulli_loss(LinkProfile& p, double loss);
+// Pure Gilbert loss of stationary rate `mean` with mean burst `burst` packets (0 = no loss).
+void set_ge_loss(LinkProfile& p, double mean, double burst);
 void set_one_way_delay(LinkProfile& p, Nanos delay);
 
 // The profile as TOML text that lh-emu's --profile accepts (built from lh::to_json).
@@ -74,6 +90,7 @@ struct MatrixSpec {
   std::vector<std::string> transports;
   std::vector<std::string> sweeps;
   std::string base_profile;     // empty: the first of profiles
+  std::string ge_burst = "4";   // packets; mean burst of ge-loss sweeps
   std::string size = "2GiB";
   std::string shard = "64MiB";
   int repeat = 3;
@@ -90,6 +107,7 @@ struct Matrix {
   Bytes size{0};
   Bytes shard{0};
   Nanos duration_limit{0};
+  double ge_burst = kDefaultGeBurst;
   size_t run_count() const { return points.size() * transports.size() * static_cast<size_t>(spec.repeat); }
 };
 // Validates everything (profiles, transports, sweeps, sizes) before anything starts; throws

@@ -2,6 +2,7 @@
 #include "lab/regression.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -11,6 +12,7 @@ namespace lh::lab {
 namespace {
 
 std::string fmt_metric(const std::string& metric, double v) {
+  if (std::isinf(v)) return "incomplete";
   return metric == "goodput" ? fmt::format("{:.1f} Mbit/s", v / 1e6) : fmt::format("{:.3f} s", v);
 }
 
@@ -21,6 +23,7 @@ nlohmann::json make_baseline(const nlohmann::json& matrix, const std::vector<Cel
   nlohmann::json j{{"lh_lab_baseline", 1}, {"metadata", metadata}, {"matrix", matrix}, {"cells", nlohmann::json::array()}};
   for (const CellStats& c : cells) {
     j["cells"].push_back({{"profile", c.profile}, {"transport", c.transport}, {"ok", c.ok}, {"failed", c.failed},
+                          {"incomplete", c.incomplete},
                           {"goodput_bps", to_json(c.goodput_bps)}, {"seconds", to_json(c.seconds)}});
   }
   return j;
@@ -35,7 +38,9 @@ std::vector<Verdict> compare(const nlohmann::json& baseline, const std::vector<C
   for (const nlohmann::json& b : baseline.at("cells")) {
     std::string profile, transport;
     Spread goodput, seconds;
+    size_t incomplete = 0;
     try {
+      incomplete = b.value("incomplete", size_t{0});   // absent in baselines from before incomplete runs
       profile = b.at("profile").get<std::string>();
       transport = b.at("transport").get<std::string>();
       goodput = spread_from_json(b.at("goodput_bps"));
@@ -53,10 +58,18 @@ std::vector<Verdict> compare(const nlohmann::json& baseline, const std::vector<C
               .allowed_lo = goodput.min * (1 - tolerance), .allowed_hi = std::numeric_limits<double>::infinity(),
               .missing = missing};
     g.worse = missing || g.now < g.allowed_lo;
-    Verdict t{.cell = cell, .metric = "completion", .baseline = seconds.median, .now = missing ? 0 : it->seconds.median,
-              .allowed_lo = 0, .allowed_hi = seconds.max * (1 + tolerance), .missing = missing};
-    t.worse = missing || t.now > t.allowed_hi;
-    for (Verdict* v : {&g, &t}) v->change = v->baseline > 0 ? (v->now - v->baseline) / v->baseline : 0;
+    // Completion: incomplete runs count as +infinity in the median, so a cell whose runs now mostly hit
+    // the duration limit is worse. When the baseline itself had incomplete runs (or none complete),
+    // its completion band means nothing; goodput alone judges the cell.
+    const bool comparable = incomplete == 0 && seconds.n > 0;
+    Verdict t{.cell = cell, .metric = "completion", .baseline = seconds.median,
+              .now = missing ? 0 : it->completion_median_s, .allowed_lo = 0,
+              .allowed_hi = comparable ? seconds.max * (1 + tolerance) : std::numeric_limits<double>::infinity(),
+              .missing = missing, .not_compared = !comparable};
+    t.worse = missing || (comparable && t.now > t.allowed_hi);
+    for (Verdict* v : {&g, &t}) {
+      v->change = v->baseline > 0 && std::isfinite(v->now) ? (v->now - v->baseline) / v->baseline : 0;
+    }
     out.push_back(g);
     out.push_back(t);
   }
@@ -73,12 +86,17 @@ std::string verdict_table(const std::vector<Verdict>& v) {
   std::string s = fmt::format("{:<{}}  {:<10}  {:>15}  {:>15}  {:>8}  {:>22}  {}\n", "cell", w, "metric", "baseline",
                               "now", "change", "allowed", "verdict");
   for (const Verdict& x : v) {
-    const std::string band = x.metric == "goodput" ? "≥ " + fmt_metric(x.metric, x.allowed_lo)
-                                                   : "≤ " + fmt_metric(x.metric, x.allowed_hi);
-    const std::string verdict = x.missing ? "MISSING (no successful run)" : x.worse ? "WORSE" : "ok";
-    s += fmt::format("{:<{}}  {:<10}  {:>15}  {:>15}  {:>+7.1f}%  {:>22}  {}\n", x.cell, w, x.metric,
-                     fmt_metric(x.metric, x.baseline), x.missing ? "-" : fmt_metric(x.metric, x.now),
-                     x.change * 100, band, verdict);
+    const std::string band = x.not_compared        ? "n/a"
+                             : x.metric == "goodput" ? "≥ " + fmt_metric(x.metric, x.allowed_lo)
+                                                     : "≤ " + fmt_metric(x.metric, x.allowed_hi);
+    const std::string verdict = x.missing        ? "MISSING (no successful run)"
+                                : x.worse        ? (std::isinf(x.now) ? "WORSE (incomplete: duration limit)" : "WORSE")
+                                : x.not_compared ? "ok (not compared: baseline runs incomplete)"
+                                                 : "ok";
+    const std::string base = x.not_compared && x.metric == "completion" ? "incomplete" : fmt_metric(x.metric, x.baseline);
+    const std::string change = std::isfinite(x.now) && !x.missing ? fmt::format("{:+.1f}%", x.change * 100) : "-";
+    s += fmt::format("{:<{}}  {:<10}  {:>15}  {:>15}  {:>8}  {:>22}  {}\n", x.cell, w, x.metric, base,
+                     x.missing ? "-" : fmt_metric(x.metric, x.now), change, band, verdict);
   }
   return s;
 }

@@ -7,7 +7,10 @@
 //   completion time:  now > baseline.max × (1 + tolerance)
 // The band is the whole observed min..max of the repeats, so run-to-run noise seen while recording
 // never fails a run; the tolerance (default 10%) covers noise the repeats did not show. A cell
-// missing from the new run (all repeats failed) is a regression too. Pure code; unit-tested.
+// missing from the new run (all repeats failed) is a regression too. Runs stopped by the duration
+// limit (incomplete) count in goodput with the bytes they delivered; for completion time they count
+// as +infinity (so mostly-incomplete now is WORSE), and a baseline cell that had incomplete runs is
+// judged by goodput only (its completion band is "n/a"). Pure code; unit-tested.
 #pragma once
 
 #include <string>
@@ -32,6 +35,7 @@ struct Verdict {
   double allowed_hi = 0;
   bool worse = false;
   bool missing = false;
+  bool not_compared = false;   // completion of a baseline cell with incomplete runs: no band
 };
 
 // Throws std::invalid_argument when `baseline` lacks the expected shape. tolerance is a fraction.

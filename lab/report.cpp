@@ -42,6 +42,23 @@ double num(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
+// Footnote markers: "*" goodput of a cell with runs the duration limit stopped; "†" RTT p99 in
+// place of a p95 the tool did not report.
+constexpr const char* kIncompleteNote =
+    "* incomplete: some runs hit --duration-limit; their goodput is the bytes delivered / the time taken, "
+    "and completion time covers the complete runs only (\"-\": none completed)";
+constexpr const char* kFallbackNote = "† RTT p99: the tool reported no p95";
+
+std::string goodput_text(const CellStats& c) {
+  return fmt::format("{:.1f}{}", c.goodput_bps.median / 1e6, c.incomplete > 0 ? "*" : "");
+}
+std::string rtt_text(const CellStats& c) {
+  return fmt::format("{:.2f}{}", c.rtt_p95_us / 1e3, c.rtt_p95_from_p99 ? "†" : "");
+}
+std::string completion_text(const CellStats& c) {
+  return c.seconds.n == 0 ? std::string("-") : fmt::format("{:.2f}", c.seconds.median);
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view s) {
@@ -80,26 +97,33 @@ std::string summary_table(const std::vector<CellStats>& cells) {
   size_t wp = 7, wt = 9;
   for (const CellStats& c : cells) wp = std::max(wp, c.profile.size()), wt = std::max(wt, c.transport.size());
   std::string s = fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}  {:>19}  {:>9}  {:>12}  {:>12}\n", "profile", wp,
-                              "transport", wt, "runs", "goodput Mbit/s", "min-max Mbit/s", "retransm.", "RTT p99 ms",
+                              "transport", wt, "runs", "goodput Mbit/s", "min-max Mbit/s", "retransm.", "RTT p95 ms",
                               "completion s");
+  size_t incomplete = 0;
+  bool fallback = false;
   for (const CellStats& c : cells) {
     const std::string runs = c.failed ? fmt::format("{}/{}", c.ok, c.ok + c.failed) : fmt::format("{}", c.ok);
     if (c.ok == 0) {
       s += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}\n", c.profile, wp, c.transport, wt, runs, "all runs failed");
       continue;
     }
-    s += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14.1f}  {:>19}  {:>9.0f}  {:>12.2f}  {:>12.2f}\n", c.profile, wp,
-                     c.transport, wt, runs, c.goodput_bps.median / 1e6,
-                     fmt::format("{:.1f}-{:.1f}", c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6), c.retransmits,
-                     c.rtt_p99_us / 1e3, c.seconds.median);
+    incomplete += c.incomplete;
+    fallback = fallback || c.rtt_p95_from_p99;
+    s += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}  {:>19}  {:>9.0f}  {:>12}  {:>12}\n", c.profile, wp, c.transport,
+                     wt, runs, goodput_text(c), fmt::format("{:.1f}-{:.1f}", c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6),
+                     c.retransmits, rtt_text(c), completion_text(c));
   }
+  if (incomplete > 0) s += fmt::format("{}\n", kIncompleteNote);
+  if (fallback) s += fmt::format("{}\n", kFallbackNote);
   return s;
 }
 
 std::string summary_html(const std::vector<CellStats>& cells) {
   std::string s =
       "<table>\n<tr><th>profile</th><th>transport</th><th>runs ok</th><th>goodput Mbit/s (median)</th>"
-      "<th>min–max Mbit/s</th><th>retransmits</th><th>RTT p99 ms</th><th>completion s</th></tr>\n";
+      "<th>min–max Mbit/s</th><th>retransmits</th><th>RTT p95 ms</th><th>completion s</th></tr>\n";
+  size_t incomplete = 0;
+  bool fallback = false;
   for (const CellStats& c : cells) {
     s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}/{}</td>", html_escape(c.profile), html_escape(c.transport), c.ok,
                      c.ok + c.failed);
@@ -107,11 +131,16 @@ std::string summary_html(const std::vector<CellStats>& cells) {
       s += "<td colspan=\"5\">all runs failed</td></tr>\n";
       continue;
     }
-    s += fmt::format("<td>{:.1f}</td><td>{:.1f}–{:.1f}</td><td>{:.0f}</td><td>{:.2f}</td><td>{:.2f}</td></tr>\n",
-                     c.goodput_bps.median / 1e6, c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6, c.retransmits,
-                     c.rtt_p99_us / 1e3, c.seconds.median);
+    incomplete += c.incomplete;
+    fallback = fallback || c.rtt_p95_from_p99;
+    s += fmt::format("<td>{}</td><td>{:.1f}–{:.1f}</td><td>{:.0f}</td><td>{}</td><td>{}</td></tr>\n",
+                     html_escape(goodput_text(c)), c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6, c.retransmits,
+                     html_escape(rtt_text(c)), html_escape(completion_text(c)));
   }
-  return s + "</table>\n";
+  s += "</table>\n";
+  if (incomplete > 0) s += "<p>" + html_escape(kIncompleteNote) + "</p>\n";
+  if (fallback) s += "<p>" + html_escape(kFallbackNote) + "</p>\n";
+  return s;
 }
 
 PlotSpec goodput_plot(const std::vector<CellStats>& cells) {
@@ -145,41 +174,75 @@ PlotSpec goodput_plot(const std::vector<CellStats>& cells) {
 }
 
 PlotSpec loss_plot(const std::vector<nlohmann::json>& rows, const std::vector<CellStats>& cells) {
-  std::map<std::string, double> loss_of;   // profile label → sweep loss
+  struct LossPoint {
+    double loss = 0;
+    std::string model;   // "bernoulli" or "gilbert-elliott"
+    double burst = 0;
+  };
+  std::map<std::string, LossPoint> loss_of;   // profile label → its sweep loss
   double min_nonzero = 1;
   for (const nlohmann::json& r : rows) {
     if (!r.contains("sweep_loss") || !r["sweep_loss"].is_number()) continue;
     const double l = r["sweep_loss"].get<double>();
-    loss_of[r["profile"].get<std::string>()] = l;
+    loss_of[r["profile"].get<std::string>()] = {l, r.value("sweep_loss_model", std::string("bernoulli")), num(r, "ge_burst")};
     if (l > 0) min_nonzero = std::min(min_nonzero, l);
   }
   if (loss_of.empty()) return {};
   const double zero_at = min_nonzero / 10;
-  PlotSpec p{.png = "loss.png", .title = "Goodput vs loss rate (Bernoulli, both directions)", .data = "loss.dat"};
-  // One series per transport and per rest-of-label (other sweep axes, e.g. delay).
+  PlotSpec p{.png = "loss.png",
+             .title = "Goodput vs mean loss rate (Bernoulli; dashed: bursty Gilbert-Elliott; both directions)",
+             .data = "loss.dat"};
+  // One series per transport, loss model and rest-of-label (other sweep axes, e.g. delay).
   std::vector<std::string> series;
-  std::map<std::string, std::string> lines;
+  std::map<std::string, std::vector<std::pair<double, std::string>>> lines;   // by loss, drawn in that order
   for (const CellStats& c : cells) {
     const auto it = loss_of.find(c.profile);
     if (it == loss_of.end() || c.ok == 0) continue;
-    std::string rest = c.profile;
-    if (const size_t at = rest.find(" loss="); at != std::string::npos) {
-      const size_t end = rest.find(' ', at + 1);
-      rest.erase(at, end == std::string::npos ? std::string::npos : end - at);
+    std::string rest;
+    for (size_t at = 0; at <= c.profile.size();) {   // the label without its loss tokens
+      const size_t end = std::min(c.profile.find(' ', at), c.profile.size());
+      const std::string token = c.profile.substr(at, end - at);
+      if (!token.starts_with("loss=") && !token.starts_with("ge-loss=") && !token.starts_with("burst=")) {
+        rest += (rest.empty() ? "" : " ") + token;
+      }
+      at = end + 1;
     }
-    const std::string key = c.transport + " " + rest;
-    if (!lines.count(key)) series.push_back(key);
-    lines[key] += fmt::format("{:.3e} {:.3f} {:.3f} {:.3f}\n", it->second > 0 ? it->second : zero_at,
-                              c.goodput_bps.median / 1e6, c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6);
+    const LossPoint& lp = it->second;
+    const std::string model = lp.model == "gilbert-elliott" && lp.loss > 0 ? fmt::format(" GE burst {:g}", lp.burst) : "";
+    // The no-loss point belongs to every model's curve.
+    std::vector<std::string> keys;
+    if (lp.loss > 0) {
+      keys.push_back(c.transport + model + " " + rest);
+    } else {
+      for (const auto& [label, other] : loss_of) {
+        if (other.loss <= 0) continue;
+        const std::string m = other.model == "gilbert-elliott" ? fmt::format(" GE burst {:g}", other.burst) : "";
+        const std::string k = c.transport + m + " " + rest;
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+      }
+      if (keys.empty()) keys.push_back(c.transport + " " + rest);
+    }
+    const double x = lp.loss > 0 ? lp.loss : zero_at;
+    for (const std::string& key : keys) {
+      if (!lines.count(key)) series.push_back(key);
+      lines[key].emplace_back(x, fmt::format("{:.3e} {:.3f} {:.3f} {:.3f}{}\n", x, c.goodput_bps.median / 1e6,
+                                             c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6,
+                                             c.incomplete > 0 ? " # incomplete" : ""));
+    }
   }
   p.script = std::string(kTerminal) + fmt::format("set output {}\nset title {}\n", gq(p.png), gq(p.title)) +
-             "set logscale x\nset format x \"%.0e\"\nset xlabel \"loss probability (\\\"0\\\" = no loss)\"\nset ylabel \"goodput (Mbit/s)\"\n"
+             "set logscale x\nset format x \"%.0e\"\nset xlabel \"mean loss probability (\\\"0\\\" = no loss)\"\nset ylabel \"goodput (Mbit/s)\"\n"
              "set yrange [0:*]\nset grid\nset key outside right\n" +
              fmt::format("set xtics add (\"0\" {:.3e})\nplot ", zero_at);
   for (size_t i = 0; i < series.size(); ++i) {
-    p.data_text += fmt::format("# {}\n{}\n\n", series[i], lines[series[i]]);
-    p.script += fmt::format("{}{} index {} using 1:2:3:4 with yerrorlines pt 7 title {}", i ? ", \\\n     " : "",
-                            gq(p.data), i, gq(series[i]));
+    auto& pts = lines[series[i]];
+    std::stable_sort(pts.begin(), pts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string text;
+    for (const auto& pt : pts) text += pt.second;
+    p.data_text += fmt::format("# {}\n{}\n\n", series[i], text);
+    const bool ge = series[i].find(" GE burst ") != std::string::npos;
+    p.script += fmt::format("{}{} index {} using 1:2:3:4 with yerrorlines pt 7{} title {}", i ? ", \\\n     " : "",
+                            gq(p.data), i, ge ? " dt 2" : "", gq(series[i]));
   }
   p.script += "\n";
   return p;
@@ -201,7 +264,7 @@ PlotSpec timeseries_plot(const std::vector<TimePoint>& points, const std::string
 }
 
 PlotSpec scatter_plot(const std::vector<nlohmann::json>& rows) {
-  PlotSpec p{.png = "scatter.png", .title = "Throughput vs p99 RTT, every run (Pantheon-style: better is up and right)",
+  PlotSpec p{.png = "scatter.png", .title = "Throughput vs p95 RTT, every run (Pantheon-style: better is up and right)",
              .data = "scatter.dat"};
   std::vector<std::string> transports;
   std::map<std::string, std::string> lines;
@@ -210,12 +273,16 @@ PlotSpec scatter_plot(const std::vector<nlohmann::json>& rows) {
     const std::string t = r["transport"].get<std::string>();
     const nlohmann::json& s = r["summary"];
     if (!s.contains("rtt_us") || !s["rtt_us"].is_object()) continue;
+    const nlohmann::json& rtt = s["rtt_us"];
+    if (!rtt.contains("p95") && !rtt.contains("p99")) continue;
     if (!lines.count(t)) transports.push_back(t);
-    lines[t] += fmt::format("{:.3f} {:.3f} # {}\n", num(s["rtt_us"], "p99") / 1e3, num(s, "bits_per_second") / 1e6,
-                            r["profile"].get<std::string>());
+    lines[t] += fmt::format("{:.3f} {:.3f} # {}{}{}\n", num(rtt, rtt.contains("p95") ? "p95" : "p99") / 1e3,
+                            num(s, "bits_per_second") / 1e6, r["profile"].get<std::string>(),
+                            rtt.contains("p95") ? "" : " (p99: no p95 reported)",
+                            r.value("complete", true) ? "" : " (incomplete)");
   }
   p.script = std::string(kTerminal) + fmt::format("set output {}\nset title {}\n", gq(p.png), gq(p.title)) +
-             "set xlabel \"p99 RTT seen by the transport (ms)\"\nset ylabel \"goodput (Mbit/s)\"\n"
+             "set xlabel \"p95 RTT seen by the transport (ms; TCP: smoothed tcpi_rtt samples)\"\nset ylabel \"goodput (Mbit/s)\"\n"
              "set xrange [*:*] reverse\nset yrange [0:*]\nset grid\nset key outside right\nplot ";
   for (size_t i = 0; i < transports.size(); ++i) {
     p.data_text += fmt::format("# {}\n{}\n\n", transports[i], lines[transports[i]]);

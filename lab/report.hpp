@@ -3,12 +3,16 @@
 //
 // Plots (PNG, rendered by the gnuplot binary from the scripts generated here; we never draw ourselves):
 //   goodput.png     median goodput per transport per profile, error bars min..max of the repeats
-//   loss.png        goodput vs loss rate (only for a loss sweep), log x axis, loss 0 drawn at the left
+//   loss.png        goodput vs mean loss rate (only for a loss / ge-loss sweep), one curve per transport
+//                   and loss model, log x axis, loss 0 drawn at the left (on every model's curve)
 //   timeseries.png  the longest run: bottleneck throughput (lh-emu a_to_b bytes out per interval) and the
 //                   delay lh-emu applied in both directions (queue + propagation + jitter; the sum of the
 //                   two interval medians ≈ the RTT of the path, minus the hosts' own few µs)
-//   scatter.png     Pantheon-style: goodput vs p99 RTT of every run, delay axis reversed (better is up
-//                   and right); p99 because the transports report p50/p90/p99 RTT, not p95
+//   scatter.png     Pantheon-style: goodput vs p95 RTT of every run, delay axis reversed (better is up
+//                   and right); a run whose tool reported no p95 is drawn at its p99. lh-xfer's RTT
+//                   samples are per ACK; lh-xfer-tcp's are the kernel's smoothed tcpi_rtt every 10 ms
+// The table and loss plot mark cells with runs stopped by the duration limit ("*": goodput counted
+// from the bytes delivered; completion time from the complete runs only).
 // Units in data files: Mbit/s, ms, seconds. Pure code (strings); unit-tested.
 #pragma once
 

@@ -6,7 +6,8 @@
 //                    [--duration-limit 60s] [--connect-timeout 3s]
 // Sizes, rates and durations carry units (src/units.hpp). Socket buffers are 2 × BDP per stream.
 // Any bad flag or unreachable peer is one line on stderr and a non-zero exit (lh-xfer's codes:
-// 2 bad flag / unreachable, 1 refused / failed / not verified, 3 duration limit).
+// 2 bad flag / unreachable, 1 refused / failed / not verified, 3 duration limit). A transfer stopped
+// by the duration limit still prints its summary: "complete": false, `bytes` delivered so far.
 #include <csignal>
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -73,7 +74,8 @@ int run_send(lh::xport::tcp::TcpSenderOptions& o, bool json) {
   std::fflush(stdout);
   const auto& s = r.summary;
   if (r.timed_out) {
-    std::fprintf(stderr, "lh-xfer-tcp: %s\n", r.error.c_str());
+    std::fprintf(stderr, "lh-xfer-tcp: %s: %llu of %llu bytes delivered in %.3f s (incomplete)\n", r.error.c_str(),
+                 static_cast<unsigned long long>(s.bytes), static_cast<unsigned long long>(o.size), s.seconds);
     return 3;
   }
   if (!s.complete || !r.error.empty()) {

@@ -97,7 +97,8 @@ TcpInfoSample read_tcp_info(int fd) {
   socklen_t len = sizeof(ti);
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return {};
   return {.rtt_us = ti.tcpi_rtt, .rttvar_us = ti.tcpi_rttvar, .total_retrans = ti.tcpi_total_retrans,
-          .segs_out = ti.tcpi_segs_out, .bytes_sent = ti.tcpi_bytes_sent, .snd_cwnd = ti.tcpi_snd_cwnd};
+          .segs_out = ti.tcpi_segs_out, .bytes_sent = ti.tcpi_bytes_sent,
+          .bytes_acked = ti.tcpi_bytes_acked, .snd_cwnd = ti.tcpi_snd_cwnd};
 }
 
 }  // namespace lh::xport::tcp

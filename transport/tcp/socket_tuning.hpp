@@ -28,6 +28,7 @@ struct TcpInfoSample {
   uint32_t total_retrans = 0;     // segments retransmitted over the connection's life
   uint32_t segs_out = 0;
   uint64_t bytes_sent = 0;        // including retransmissions
+  uint64_t bytes_acked = 0;       // stream bytes the peer's TCP has acknowledged (tcpi_bytes_acked)
   uint32_t snd_cwnd = 0;          // segments
 };
 

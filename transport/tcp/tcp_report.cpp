@@ -11,6 +11,11 @@ nlohmann::json to_json(TcpSenderResult& r) {
   j["sndbuf_granted"] = r.sndbuf.granted;
   j["sndbuf_capped"] = r.sndbuf.capped();      // net.core.wmem_max is below the request
   j["timed_out"] = r.timed_out;
+  j["completed_shard_bytes"] = r.completed_shard_bytes;
+  // The lab reads RTT p95 (lh-xfer's summary may not carry it): nearest rank of the same samples.
+  if (j["rtt_us"].is_object() && !j["rtt_us"].contains("p95") && !r.summary.rtt_ns.empty()) {
+    j["rtt_us"]["p95"] = static_cast<double>(tools::percentile(r.summary.rtt_ns, 95)) / 1e3;
+  }
   j["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
   return j;
 }

@@ -67,6 +67,8 @@ class Sender {
     uint32_t index = 0;
     Frame hello{}, ready{}, in{}, chunk{};
     uint64_t next_shard = 0, offset = 0;  // progress: the shard being sent, bytes of its stripe sent
+    // Bytes handed to the kernel by completed writes: all frame bytes (HELLO included), and payload.
+    uint64_t wire_written = 0, payload_written = 0;
     bool writing = false;
   };
 
@@ -82,6 +84,7 @@ class Sender {
   void sample_rtt();
   void fail(const std::string& why);
   void finish();
+  uint64_t payload_acked(const Stream& s, uint64_t acked) const;
   uint64_t len_of(uint64_t i) const { return shard_len(opt_.size, opt_.shard, i); }
   uint8_t* slot_ptr(uint64_t i) { return source_.get() + (i % slots_) * opt_.shard; }
 
@@ -177,6 +180,7 @@ void Sender::on_ready(Stream& s, const error_code& ec) {
 void Sender::start_transfer() {
   started_ = true;
   t0_ = now_ns();
+  for (auto& s : streams_) s->wire_written = sizeof(Frame);  // the HELLO
   post_shards();
   read_completions();
   for (auto& s : streams_) pump(*s);
@@ -184,8 +188,7 @@ void Sender::start_transfer() {
   duration_timer_.async_wait([this](const error_code& ec) {
     if (ec || finished_) return;
     result_.timed_out = true;
-    fail("duration limit " + format(opt_.duration_limit) + " reached after " + std::to_string(result_.summary.bytes) +
-         " of " + std::to_string(opt_.size) + " bytes");
+    fail("duration limit " + format(opt_.duration_limit) + " reached");
   });
   sample_rtt();
 }
@@ -231,6 +234,8 @@ void Sender::pump(Stream& s) {
       if (finished_) return;
       if (ec) return fail("stream " + std::to_string(s.index) + " to " + opt_.to + ": " + ec.message());
       s.offset += n;
+      s.wire_written += sizeof(Frame) + n;
+      s.payload_written += n;
       pump(s);
     });
   }
@@ -293,13 +298,19 @@ void Sender::finish() {
   if (finished_) return;
   finished_ = true;
   tools::XferSummary& sum = result_.summary;
+  uint64_t acked_payload = 0;
   for (auto& s : streams_) {
     const TcpInfoSample t = read_tcp_info(s->sock.native_handle());
     sum.retransmits += t.total_retrans;
     sum.packets_sent += t.segs_out;
     sum.bytes_sent += t.bytes_sent;
+    acked_payload += payload_acked(*s, t.bytes_acked);
   }
   sum.complete = completed_ == nshards_;
+  result_.completed_shard_bytes = sum.bytes;
+  // An incomplete transfer reports what reached the receiver: the payload its TCP acknowledged (at
+  // least the completed shards), so a transfer stopped by the duration limit still measures goodput.
+  if (!sum.complete && started_) sum.bytes = std::min(opt_.size, std::max(sum.bytes, acked_payload));
   sum.seconds = static_cast<double>((sum.complete ? t_last_ : now_ns()) - t0_) * 1e-9;
   if (sum.complete && !sum.server_report && result_.error.empty()) result_.error = "the receiver sent no REPORT";
   handshake_timer_.cancel();
@@ -310,6 +321,17 @@ void Sender::finish() {
     s->sock.shutdown(tcp::socket::shutdown_both, ignored);
     s->sock.close(ignored);
   }
+}
+
+// Payload bytes among the first `acked` bytes of stream s (tcpi_bytes_acked counts frame headers
+// too). Conservative by at most one 56-byte header per chunk still unacknowledged in the socket.
+uint64_t Sender::payload_acked(const Stream& s, uint64_t acked) const {
+  if (acked >= s.wire_written) {   // a write still in progress: its header, then payload
+    const uint64_t beyond = acked - s.wire_written;
+    return s.payload_written + (beyond > sizeof(Frame) ? beyond - sizeof(Frame) : 0);
+  }
+  const uint64_t unacked = s.wire_written - acked;
+  return s.payload_written > unacked ? s.payload_written - unacked : 0;
 }
 
 TcpSenderResult Sender::run() {

@@ -7,7 +7,10 @@
 // Each shard is striped over the streams (see tcp_wire.hpp), GridFTP style, so all streams carry
 // every shard and a shard completes when its slowest stripe lands. Congestion control is per socket
 // (TCP_CONGESTION); buffers are 2 × BDP per stream when a BDP is given, else kernel autotuning.
-// Summary: lh-xfer's XferSummary (iperf3 field names); RTT is tcpi_rtt sampled on the sender.
+// Summary: lh-xfer's XferSummary (iperf3 field names); RTT is tcpi_rtt sampled on the sender. When
+// the transfer stops early (duration limit, failure) `bytes` is the payload delivered so far — the
+// receiver TCP's acknowledged stream bytes (tcpi_bytes_acked, all streams) less frame headers, never
+// below the completed shards — and goodput is that over the elapsed time; "complete" is false.
 #pragma once
 
 #include <atomic>
@@ -60,6 +63,8 @@ struct TcpSenderResult {
   uint32_t streams = 0;
   BufferGrant sndbuf;           // of stream 0 (every stream asks for the same)
   bool timed_out = false;       // the duration limit ended the transfer
+  uint64_t completed_shard_bytes = 0;   // bytes of the shards the receiver completed (summary.bytes
+                                        // of an incomplete transfer also counts acknowledged payload)
   std::string error;            // why an incomplete transfer stopped ("" when complete)
 };
 

@@ -63,6 +63,112 @@ TEST(LabSweep, RejectsMalformed) {
   }
 }
 
+TEST(LabSweep, ParsesGilbertElliottLoss) {
+  const SweepAxis g = parse_sweep("ge-loss=0,1e-3,1%");
+  EXPECT_EQ(g.kind, SweepAxis::Kind::kGeLoss);
+  ASSERT_EQ(g.loss.size(), 3u);
+  EXPECT_DOUBLE_EQ(g.loss[2], 1e-2);
+  for (const char* bad : {"ge-loss=", "ge-loss=2", "ge-loss=-1e-3", "ge-loss=1e-2,", "ge-loss=x", "geloss=1e-3"}) {
+    try {
+      parse_sweep(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+  try {
+    parse_sweep("burst=4");
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("expected loss, ge-loss or delay"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LabSweep, GeBurstIsANumberOfPacketsFromOne) {
+  EXPECT_DOUBLE_EQ(parse_ge_burst("4"), 4);
+  EXPECT_DOUBLE_EQ(parse_ge_burst("2.5"), 2.5);
+  for (const char* bad : {"", "0", "0.5", "-4", "4pkts", "inf", "nan", "1e7"}) {
+    try {
+      parse_ge_burst(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("--ge-burst '") + bad + "'"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(LabMatrix, GilbertElliottPointHasTheRequestedMeanLossAndBurst) {
+  const LinkProfile base = builtin_profile("wan-500mbit-50ms");
+  const auto pts = expand_points({base}, base, {parse_sweep("ge-loss=1e-2")}, 4);
+  ASSERT_EQ(pts.size(), 1u);
+  EXPECT_EQ(pts[0].label, "wan-500mbit-50ms ge-loss=0.01 burst=4");
+  EXPECT_EQ(pts[0].sweep_loss_model, "gilbert-elliott");
+  EXPECT_DOUBLE_EQ(*pts[0].sweep_loss, 1e-2);
+  for (const DirectionConfig* d : {&pts[0].profile.a_to_b, &pts[0].profile.b_to_a}) {
+    const auto* ge = std::get_if<GilbertElliottLoss>(&d->loss);
+    ASSERT_NE(ge, nullptr);
+    EXPECT_DOUBLE_EQ(ge->r.value(), 0.25);                  // mean burst 1/r = 4 packets
+    EXPECT_NEAR(ge->p.value(), 0.01 * 0.25 / 0.99, 1e-15);  // stationary p/(p+r) = 1e-2
+    EXPECT_DOUBLE_EQ(ge->loss_bad.value(), 1.0);
+    EXPECT_DOUBLE_EQ(ge->loss_good.value(), 0.0);
+  }
+  const ProfileKeys k = profile_keys(pts[0].profile);
+  EXPECT_EQ(k.loss_model, "gilbert-elliott");
+  EXPECT_NEAR(k.loss, 1e-2, 1e-12);
+  EXPECT_DOUBLE_EQ(k.ge_burst, 4);
+  // lh-emu must accept it: the TOML round trip keeps the model.
+  const LinkProfile back = parse_profile(profile_to_toml(pts[0].profile), "pt", ".");
+  EXPECT_TRUE(std::holds_alternative<GilbertElliottLoss>(back.a_to_b.loss));
+  // ge-loss=0 is no loss at all.
+  const auto zero = expand_points({base}, base, {parse_sweep("ge-loss=0")}, 4);
+  EXPECT_TRUE(std::holds_alternative<NoLoss>(zero[0].profile.a_to_b.loss));
+}
+
+TEST(LabMatrix, LossAndGeLossJoinIntoOneAxisThatMultipliesDelay) {
+  const LinkProfile base = builtin_profile("wan-500mbit-50ms");
+  const auto pts = expand_points({base}, base, {parse_sweep("loss=0,1e-3"), parse_sweep("delay=5ms,25ms"),
+                                                parse_sweep("ge-loss=1e-2")}, 8);
+  ASSERT_EQ(pts.size(), 6u);   // (2 Bernoulli + 1 GE) × 2 delays, not 2 × 2 × 1 products of models
+  EXPECT_EQ(pts[0].label, "wan-500mbit-50ms loss=0 delay=5ms");
+  EXPECT_EQ(pts[4].label, "wan-500mbit-50ms ge-loss=0.01 burst=8 delay=5ms");
+  EXPECT_EQ(pts[4].sweep_loss_model, "gilbert-elliott");
+  EXPECT_EQ(pts[2].sweep_loss_model, "bernoulli");
+  EXPECT_DOUBLE_EQ(std::get<GilbertElliottLoss>(pts[5].profile.a_to_b.loss).r.value(), 0.125);
+}
+
+TEST(LabMatrix, UnreachableGeMeanIsAClearError) {
+  MatrixSpec spec{.profiles = {"wan-500mbit-50ms"}, .transports = {"longhaul"}, .sweeps = {"ge-loss=0.9"}};
+  try {
+    build_matrix(spec, {});
+    ADD_FAILURE() << "accepted a mean loss of 0.9 with bursts of 4";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--sweep ge-loss=0.9 with --ge-burst 4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("above 0.8"), std::string::npos) << e.what();
+  }
+  spec.sweeps = {"ge-loss=1"};
+  EXPECT_THROW(build_matrix(spec, {}), std::invalid_argument);
+  spec.sweeps = {"ge-loss=0.9"};
+  spec.ge_burst = "20";   // 0.9 ≤ 20/21: reachable with longer bursts
+  EXPECT_EQ(build_matrix(spec, {}).points.size(), 1u);
+  spec.ge_burst = "zero";
+  try {
+    build_matrix(spec, {});
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--ge-burst 'zero'"), std::string::npos) << e.what();
+  }
+  spec.ge_burst = "2";
+  EXPECT_EQ(matrix_from_json(to_json(spec)).ge_burst, "2");   // recorded in baselines
+}
+
+TEST(LabMatrix, TheBenchmarkPathIsBuiltIn) {
+  const ProfileKeys k = profile_keys(resolve_profile("wan-500mbit-50ms"));
+  EXPECT_EQ(k.rate.bps, 500'000'000u);
+  EXPECT_EQ(k.rtt, Nanos::from_ms(50));
+  EXPECT_EQ(k.loss_model, "none");
+  EXPECT_EQ(k.bdp().n, 3'125'000u);
+}
+
 TEST(LabMatrix, SweepsMakeACartesianProductOfTheBase) {
   const LinkProfile base = builtin_profile("continental-4000km");
   const auto pts = expand_points({base}, base, {parse_sweep("loss=0,1e-3"), parse_sweep("delay=5ms,25ms,50ms")});

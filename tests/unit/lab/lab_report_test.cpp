@@ -21,14 +21,53 @@ size_t count(const std::string& s, const std::string& needle) {
   return n;
 }
 
-TEST(LabReport, TableHasOneLinePerCell) {
-  const auto cells = aggregate({row("c", "longhaul", 812.34e6), row("c", "tcp-cubic", 300e6), row("t", "longhaul", 700e6)});
+nlohmann::json with_p95(nlohmann::json r, double p95_us) {
+  r["summary"]["rtt_us"]["p95"] = p95_us;
+  return r;
+}
+
+nlohmann::json incomplete(nlohmann::json r) {
+  r["complete"] = false;
+  r["incomplete"] = "duration limit 60s reached";
+  return r;
+}
+
+TEST(LabReport, TableHasOneLinePerCellWithP95Rtt) {
+  const auto cells = aggregate({with_p95(row("c", "longhaul", 812.34e6), 43000), with_p95(row("c", "tcp-cubic", 300e6), 44000),
+                                with_p95(row("t", "longhaul", 700e6), 43500)});
   const std::string t = summary_table(cells);
-  EXPECT_EQ(count(t, "\n"), 4u);
+  EXPECT_EQ(count(t, "\n"), 4u) << t;
+  EXPECT_NE(t.find("RTT p95 ms"), std::string::npos) << t;
   EXPECT_NE(t.find("812.3"), std::string::npos) << t;
-  EXPECT_NE(t.find("45.00"), std::string::npos) << t;   // p99 RTT in ms
+  EXPECT_NE(t.find("43.00"), std::string::npos) << t;   // p95 RTT in ms
+  EXPECT_EQ(t.find("45.00"), std::string::npos) << t;   // not the p99
+  EXPECT_EQ(t.find('*'), std::string::npos) << t;
   const std::string h = summary_html(cells);
   EXPECT_EQ(count(h, "<tr>"), 4u);
+}
+
+TEST(LabReport, RttFallsBackToP99WithAFootnote) {
+  const std::string t = summary_table(aggregate({row("c", "longhaul", 812.34e6)}));
+  EXPECT_NE(t.find("45.00†"), std::string::npos) << t;
+  EXPECT_NE(t.find("† RTT p99"), std::string::npos) << t;
+}
+
+TEST(LabReport, IncompleteRunsAreStarredAndFootnoted) {
+  const auto cells = aggregate({with_p95(row("c", "longhaul", 800e6), 43000),
+                                incomplete(with_p95(row("c", "tcp-cubic", 9.1e6), 60000)),
+                                incomplete(with_p95(row("c", "tcp-cubic", 9.3e6), 61000))});
+  const std::string t = summary_table(cells);
+  EXPECT_NE(t.find("9.2*"), std::string::npos) << t;   // median of the two incomplete runs, marked
+  EXPECT_EQ(t.find("800.0*"), std::string::npos) << t;
+  EXPECT_NE(t.find("* incomplete:"), std::string::npos) << t;
+  EXPECT_EQ(t.find("all runs failed"), std::string::npos) << t;
+  // No complete cubic run: completion time is "-", not the duration limit.
+  const size_t cubic = t.find("tcp-cubic");
+  const std::string line = t.substr(cubic, t.find('\n', cubic) - cubic);
+  EXPECT_EQ(line.back(), '-') << line;
+  const std::string h = summary_html(cells);
+  EXPECT_NE(h.find("<td>9.2*</td>"), std::string::npos) << h;
+  EXPECT_NE(h.find("* incomplete:"), std::string::npos) << h;
 }
 
 TEST(LabReport, GoodputPlotHasOneSeriesPerTransport) {
@@ -53,6 +92,32 @@ TEST(LabReport, LossPlotOnlyForALossSweep) {
   EXPECT_NE(p.script.find("logscale x"), std::string::npos);
 }
 
+TEST(LabReport, LossPlotDrawsGilbertElliottAsItsOwnCurve) {
+  auto ge = [](const char* label, const char* t, double bps, double loss) {
+    nlohmann::json r = row(label, t, bps, loss);
+    r["sweep_loss_model"] = "gilbert-elliott";
+    r["ge_burst"] = 4;
+    return r;
+  };
+  auto bern = [](const char* label, const char* t, double bps, double loss) {
+    nlohmann::json r = row(label, t, bps, loss);
+    r["sweep_loss_model"] = "bernoulli";
+    return r;
+  };
+  const std::vector<nlohmann::json> rows{bern("w loss=0", "longhaul", 480e6, 0), bern("w loss=0.01", "longhaul", 440e6, 1e-2),
+                                         ge("w ge-loss=0.01 burst=4", "longhaul", 450e6, 1e-2),
+                                         incomplete(bern("w loss=0.01", "tcp-cubic", 3e6, 1e-2))};
+  const PlotSpec p = loss_plot(rows, aggregate(rows));
+  EXPECT_NE(p.data_text.find("# longhaul w\n"), std::string::npos) << p.data_text;
+  EXPECT_NE(p.data_text.find("# longhaul GE burst 4 w\n"), std::string::npos) << p.data_text;
+  // The no-loss point starts both longhaul curves, each drawn in loss order.
+  EXPECT_EQ(count(p.data_text, "1.000e-03 480.000"), 2u) << p.data_text;
+  EXPECT_NE(p.data_text.find("1.000e-03 480.000 480.000 480.000\n1.000e-02 450.000"), std::string::npos) << p.data_text;
+  EXPECT_NE(p.data_text.find("1.000e-02 3.000 3.000 3.000 # incomplete"), std::string::npos) << p.data_text;
+  EXPECT_EQ(count(p.script, "with yerrorlines"), 3u) << p.script;
+  EXPECT_EQ(count(p.script, "pt 7 dt 2 title \"longhaul GE burst 4 w\""), 1u) << p.script;   // GE curves dashed
+}
+
 TEST(LabReport, TimeseriesFromEmulatorLines) {
   const std::vector<std::string> lines{
       R"({"type":"interval","t_s":0.9,"directions":{"a_to_b":{"tx_bps":1e8}}})",
@@ -71,9 +136,11 @@ TEST(LabReport, TimeseriesFromEmulatorLines) {
 }
 
 TEST(LabReport, ScatterAndIndexReferenceThePlots) {
-  const PlotSpec s = scatter_plot({row("c", "longhaul", 800e6), row("c", "tcp-bbr", 600e6)});
+  const PlotSpec s = scatter_plot({with_p95(row("c", "longhaul", 800e6), 43000), row("c", "tcp-bbr", 600e6)});
   EXPECT_NE(s.script.find("reverse"), std::string::npos);
-  EXPECT_NE(s.data_text.find("45.000 800.000"), std::string::npos) << s.data_text;
+  EXPECT_NE(s.script.find("p95 RTT"), std::string::npos);
+  EXPECT_NE(s.data_text.find("43.000 800.000"), std::string::npos) << s.data_text;   // p95
+  EXPECT_NE(s.data_text.find("45.000 600.000 # c (p99: no p95 reported)"), std::string::npos) << s.data_text;
   IndexPage page{.run_id = "r1", .command_line = "lh-lab run --size 1<2", .environment = {{"host", "x"}},
                  .table_html = "<table></table>", .plots = {s}};
   const std::string h = index_html(page);

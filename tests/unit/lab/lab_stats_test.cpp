@@ -1,6 +1,8 @@
 // lab_stats_test.cpp — lh-lab aggregation (median, min/max, MAD per cell) and regression verdicts.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "lab/cell_stats.hpp"
 #include "lab/matrix.hpp"
 #include "lab/regression.hpp"
@@ -79,6 +81,66 @@ TEST(LabRegression, MissingCellIsARegression) {
   EXPECT_TRUE(v[0].missing);
   EXPECT_TRUE(any_worse(v));
   EXPECT_NE(verdict_table(v).find("MISSING"), std::string::npos);
+}
+
+nlohmann::json incomplete(nlohmann::json r) {
+  r["complete"] = false;
+  return r;
+}
+
+TEST(LabStats, IncompleteRunsCountInGoodputNotInCompletion) {
+  const auto cells = aggregate({row("p", "tcp-cubic", 9e6, 60.0), incomplete(row("p", "tcp-cubic", 8e6, 60.0)),
+                                incomplete(row("p", "tcp-cubic", 10e6, 60.0)), row("p", "tcp-cubic", 0, 0, false)});
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0].ok, 3u);
+  EXPECT_EQ(cells[0].failed, 1u);
+  EXPECT_EQ(cells[0].incomplete, 2u);
+  EXPECT_EQ(cells[0].goodput_bps.n, 3u);
+  EXPECT_DOUBLE_EQ(cells[0].goodput_bps.median, 9e6);
+  EXPECT_EQ(cells[0].seconds.n, 1u);   // the complete run only
+  EXPECT_TRUE(std::isinf(cells[0].completion_median_s));   // 2 of 3 never completed
+  const auto one = aggregate({row("p", "l", 9e6, 5.0), row("p", "l", 9e6, 6.0), incomplete(row("p", "l", 8e6, 60.0))});
+  EXPECT_DOUBLE_EQ(one[0].completion_median_s, 6.0);
+}
+
+TEST(LabStats, RttP95FallsBackToP99) {
+  nlohmann::json r = row("p", "l", 9e6, 5.0);
+  EXPECT_DOUBLE_EQ(aggregate({r})[0].rtt_p95_us, 52000);
+  EXPECT_TRUE(aggregate({r})[0].rtt_p95_from_p99);
+  r["summary"]["rtt_us"]["p95"] = 48000;
+  EXPECT_DOUBLE_EQ(aggregate({r})[0].rtt_p95_us, 48000);
+  EXPECT_FALSE(aggregate({r})[0].rtt_p95_from_p99);
+}
+
+TEST(LabRegression, NowIncompleteIsWorseCompletionButGoodputStillCounts) {
+  const auto base_cells = aggregate({row("p", "longhaul", 800e6, 2.0), row("p", "longhaul", 900e6, 1.8)});
+  const nlohmann::json b = make_baseline(to_json(MatrixSpec{}), base_cells, {});
+  EXPECT_EQ(b["cells"][0]["incomplete"], 0u);
+  // Fast enough while it ran, but the duration limit stopped it: goodput ok, completion WORSE.
+  const auto v = compare(b, aggregate({incomplete(row("p", "longhaul", 790e6, 120.0))}), 0.10);
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_FALSE(v[0].missing);
+  EXPECT_FALSE(v[0].worse) << verdict_table(v);
+  EXPECT_TRUE(v[1].worse);
+  EXPECT_NE(verdict_table(v).find("WORSE (incomplete: duration limit)"), std::string::npos) << verdict_table(v);
+}
+
+TEST(LabRegression, BaselineWithIncompleteRunsIsJudgedByGoodput) {
+  const auto base_cells = aggregate({incomplete(row("p", "tcp-cubic", 9e6, 60.0)), incomplete(row("p", "tcp-cubic", 10e6, 60.0))});
+  const nlohmann::json b = make_baseline(to_json(MatrixSpec{}), base_cells, {});
+  EXPECT_EQ(b["cells"][0]["incomplete"], 2u);
+  auto v = compare(b, aggregate({incomplete(row("p", "tcp-cubic", 9.5e6, 60.0))}), 0.10);
+  EXPECT_FALSE(any_worse(v)) << verdict_table(v);
+  EXPECT_TRUE(v[1].not_compared);
+  EXPECT_NE(verdict_table(v).find("not compared"), std::string::npos) << verdict_table(v);
+  v = compare(b, aggregate({incomplete(row("p", "tcp-cubic", 4e6, 60.0))}), 0.10);   // below 9e6 × 0.9
+  EXPECT_TRUE(v[0].worse) << verdict_table(v);
+  // A baseline written before incomplete runs existed has no "incomplete": its cells are complete.
+  nlohmann::json old = make_baseline(to_json(MatrixSpec{}), aggregate({row("p", "l", 800e6, 2.0)}), {});
+  old["cells"][0].erase("incomplete");
+  old["matrix"].erase("ge_burst");
+  EXPECT_FALSE(any_worse(compare(old, aggregate({row("p", "l", 800e6, 2.0)}), 0.1)));
+  EXPECT_EQ(matrix_from_json(old["matrix"]).ge_burst, "4");
 }
 
 TEST(LabRegression, RejectsWhatIsNotABaseline) {
