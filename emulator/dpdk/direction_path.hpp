@@ -3,9 +3,9 @@
 // poll() is called in a loop by the worker lcore that owns the direction: it swaps in a new model
 // if the control thread offered one (at a burst boundary, via take_over, so nothing is lost or
 // reordered), transmits what is due, receives one burst (≤ 32 frames, one TSC timestamp), asks the
-// model for each frame's fate and applies it to the mbuf (drop, CE mark, bit flip, duplicate), and
-// publishes counters every ~1 ms. Times on the datapath are TSC ticks; the model sees ns since the
-// emulator's start (its epoch). No allocation, lock, exception or virtual call in poll().
+// model for each frame's fate and applies it to the mbuf (drop, CE mark, bit flip, duplicate),
+// transmits again what became due meanwhile, and publishes counters every ~1 ms. Times on the
+// datapath are TSC ticks; the model sees ns since the emulator's start (its epoch). No allocation, lock, exception or virtual call in poll().
 // DPDK types are opaque here; the implementation (direction_path.cpp) includes DPDK.
 #pragma once
 

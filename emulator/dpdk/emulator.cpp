@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "emulator/dpdk/packet_pool.hpp"
 #include "emulator/dpdk/port_setup.hpp"
 
 namespace lh::emu {
@@ -38,6 +39,9 @@ constexpr int kRealtimePriority = 10;
 constexpr Nanos kWakeMargin = Nanos::from_us(20);
 constexpr Nanos kMinSleep = Nanos::from_us(5);
 constexpr int64_t kBusyPerSleep = 10;
+// Keep polling this long after the last received frame before an idle sleep (a flow's frames come in
+// trains; an af_xdp RX ring drops what is not drained in time).
+constexpr Nanos kSpinAfterRx = Nanos::from_us(20);
 constexpr Nanos kInstallTimeout = Nanos::from_s(2);
 constexpr Nanos kSwapTimeout = Nanos::from_ms(200);
 constexpr std::chrono::milliseconds kQuiesceLimit{500};
@@ -135,18 +139,29 @@ void Emulator::start() {
   const unsigned pairs = nports / 2;
   const int socket = static_cast<int>(rte_socket_id());
   for (unsigned d = 0; d < 2 * pairs; ++d) {
-    const DirectionSizing& s = sizing(d % 2 == 0);
-    const std::string name = fmt::format("lh_pool_{}", d);
-    rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), static_cast<unsigned>(s.mbufs), kPoolCache, 0,
-                                                static_cast<uint16_t>(data_room_), socket);
-    if (pool == nullptr) {
-      throw std::runtime_error(fmt::format(
-          "lh-emu: cannot allocate {} mbufs for {} ({}): the profile needs {} MiB of packet buffers in total; give more memory (-m {})",
-          s.mbufs, path_name(d), rte_strerror(rte_errno), needed_bytes(pairs) >> 20,
-          (needed_bytes(pairs) >> 20) + kEalOverheadMib));
+    // Pool d is port d's RX pool; an af_xdp port registers it as its UMEM (packet_pool.hpp). When both
+    // ports of a pair are af_xdp they share one pool (sized for both directions), as testpmd's ports
+    // do: the PMD then transmits a received frame in place instead of copying it into a buffer of
+    // the TX port's pool.
+    const bool xdp_pair = is_af_xdp(static_cast<uint16_t>(d & ~1u)) && is_af_xdp(static_cast<uint16_t>(d | 1u));
+    if (xdp_pair && d % 2 == 1) {
+      pools_.push_back(pools_.back());
+      pool_sizes_.push_back(pool_sizes_.back());
+      continue;
+    }
+    const uint64_t mbufs = xdp_pair ? sizing(true).mbufs + sizing(false).mbufs : sizing(d % 2 == 0).mbufs;
+    const PacketPoolSpec spec{.name = fmt::format("lh_pool_{}", d), .mbufs = mbufs, .data_room = data_room_,
+                              .cache = kPoolCache, .socket = socket, .umem = is_af_xdp(static_cast<uint16_t>(d))};
+    rte_mempool* pool = nullptr;
+    try {
+      pool = create_packet_pool(spec);
+    } catch (const PoolMemoryError& e) {
+      throw std::runtime_error(fmt::format("{} ({}): the profile needs {} MiB of packet buffers in total; give more memory (-m {})",
+                                           e.what(), path_name(d), needed_bytes(pairs) >> 20,
+                                           (needed_bytes(pairs) >> 20) + kEalOverheadMib));
     }
     pools_.push_back(pool);
-    pool_sizes_.push_back(s.mbufs);
+    pool_sizes_.push_back(mbufs);
   }
   for (uint16_t p = 0; p < nports; ++p) {
     const PortInfo info = setup_port(p, pools_[p], data_room_, options_.mtu);
@@ -190,7 +205,8 @@ void Emulator::start() {
   const IdlePolicyConfig idle{.max_sleep = clock_.ns_to_ticks(options_.idle_sleep),
                               .wake_margin = clock_.ns_to_ticks(kWakeMargin),
                               .min_sleep = clock_.ns_to_ticks(kMinSleep),
-                              .max_busy = clock_.ns_to_ticks(Nanos{options_.idle_sleep.ns * kBusyPerSleep})};
+                              .max_busy = clock_.ns_to_ticks(Nanos{options_.idle_sleep.ns * kBusyPerSleep}),
+                              .spin_after_rx = clock_.ns_to_ticks(kSpinAfterRx)};
   for (auto& lw : lcore_work_) {
     lw.realtime = realtime;
     lw.idle = idle;
@@ -380,7 +396,7 @@ bool Emulator::finish() {
     const uint64_t leaked = avail < pool_free_at_start_[i] ? pool_free_at_start_[i] - avail : 0;
     if (leaked != 0) clean = false;
     d["mempool"] = {{"size", pool_sizes_[i]}, {"free", avail}, {"held_by_pmd", held_by_pmd}, {"leaked", leaked},
-                    {"settled", quiet_ports}};
+                    {"settled", quiet_ports}, {"shared_with_pair", pools_[i] == pools_[i ^ 1u]}};
     j["directions"][fin[i].name] = d;
   }
   for (size_t p = 0; p < ports_.size(); ++p) {
@@ -393,7 +409,9 @@ bool Emulator::finish() {
   }
   std::printf("%s\n", j.dump().c_str());
   std::fflush(stdout);
-  for (auto* pool : pools_) rte_mempool_free(pool);
+  for (size_t i = 0; i < pools_.size(); ++i) {
+    if (i % 2 == 0 || pools_[i] != pools_[i - 1]) rte_mempool_free(pools_[i]);   // a shared pool once
+  }
   pools_.clear();
   return clean;
 }

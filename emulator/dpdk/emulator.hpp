@@ -1,7 +1,7 @@
 // emulator.hpp — lh-emu's process: EAL, mempools sized from the profile, port pairs, workers, stats.
 //
 // Lifetime: Emulator::start() (after EAL init) sets up ports 0⇄1, 2⇄3, ... with one mempool per
-// direction and launches the worker lcores (one per direction where there are enough, else several
+// direction (one per pair when both are af_xdp: packet_pool.hpp) and launches the worker lcores (one per direction where there are enough, else several
 // directions share one); run_until_stopped() reports stats on the main thread until SIGINT/SIGTERM
 // or --duration; finish() stops the workers, frees what is still queued, closes the ports and
 // writes the final summary (with each mempool's free count, so leaks show). Live changes go through
@@ -92,7 +92,7 @@ class Emulator {
   mutable std::mutex profile_mutex_;
   DirectionSizing sizing_ab_, sizing_ba_;
   uint32_t data_room_;
-  std::vector<rte_mempool*> pools_;                 // one per direction
+  std::vector<rte_mempool*> pools_;                 // one per direction (an af_xdp pair shares one)
   std::vector<uint64_t> pool_sizes_;
   std::vector<uint64_t> pool_free_at_start_;       // after the ports started
   std::vector<std::unique_ptr<DirectionPath>> paths_;   // 2 per pair: a_to_b, b_to_a

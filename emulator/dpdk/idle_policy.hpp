@@ -7,7 +7,9 @@
 // The policy: after a poll that received nothing, sleep until `wake_margin` before the next departure,
 // at most `max_sleep` (frames arriving meanwhile wait in the port's RX ring, so their timestamps are late
 // by at most `max_sleep`); after `max_busy` without a sleep, yield `max_sleep` once, so the worker never
-// runs a whole RT period. All times in TSC ticks; pure logic, no DPDK. max_sleep = 0: never sleep.
+// runs a whole RT period. A flow's frames come in trains with short gaps: within `spin_after_rx` of the
+// last received frame the worker keeps polling (an af_xdp RX ring is small and its kernel side drops
+// when it is not drained). All times in TSC ticks; pure logic, no DPDK. max_sleep = 0: never sleep.
 #pragma once
 
 #include <algorithm>
@@ -20,6 +22,7 @@ struct IdlePolicyConfig {
   uint64_t wake_margin = 0;   // wake this long before a due departure (covers the wake-up latency)
   uint64_t min_sleep = 0;     // shorter sleeps are not worth a syscall: spin instead
   uint64_t max_busy = 0;      // continuous polling after which one max_sleep yield is forced (0 = never)
+  uint64_t spin_after_rx = 0; // keep polling this long after the last poll that received something
 };
 
 class IdlePolicy {
@@ -38,7 +41,11 @@ class IdlePolicy {
       ++forced_yields_;
       return slept(now, config_.max_sleep);
     }
-    if (received) return 0;
+    if (received) {
+      last_rx_ = now;
+      return 0;
+    }
+    if (now - last_rx_ < config_.spin_after_rx) return 0;
     const uint64_t until_due = next_departure > now ? next_departure - now : 0;
     if (until_due <= config_.wake_margin) return 0;
     const uint64_t sleep = std::min(config_.max_sleep, until_due - config_.wake_margin);
@@ -60,6 +67,7 @@ class IdlePolicy {
   IdlePolicyConfig config_{};
   bool started_ = false;
   uint64_t busy_since_ = 0;   // start of the current stretch of polling without a sleep
+  uint64_t last_rx_ = 0;      // the last poll that received something
   uint64_t idle_sleeps_ = 0;
   uint64_t forced_yields_ = 0;
 };

@@ -15,7 +15,10 @@ namespace lh::emu {
 
 namespace {
 
-constexpr uint16_t kRxDescriptors = 1024;
+// af_xdp (DPDK 22.11): the RX ring is this size while the PMD keeps 2048 frames in the fill ring; a
+// 1024-entry RX ring overflowed during TCP bursts (the kernel's XDP redirect fails, seen as the veth's
+// RX "dropped"), 2048 holds every frame the fill ring can give. Other PMDs clamp it to their limits.
+constexpr uint16_t kRxDescriptors = 2048;
 constexpr uint16_t kTxDescriptors = 1024;
 // L2 header + two VLAN tags + FCS headroom: the largest frame for a given MTU.
 constexpr uint32_t kL2Overhead = RTE_ETHER_HDR_LEN + 2 * 4 + RTE_ETHER_CRC_LEN;
@@ -27,6 +30,12 @@ constexpr uint32_t kL2Overhead = RTE_ETHER_HDR_LEN + 2 * 4 + RTE_ETHER_CRC_LEN;
 }  // namespace
 
 uint16_t port_count() noexcept { return rte_eth_dev_count_avail(); }
+
+bool is_af_xdp(uint16_t port) noexcept {
+  rte_eth_dev_info info{};
+  return rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != nullptr &&
+         std::strcmp(info.driver_name, "net_af_xdp") == 0;
+}
 
 PortInfo setup_port(uint16_t port, rte_mempool* pool, uint32_t data_room, uint32_t mtu) {
   if (!rte_eth_dev_is_valid_port(port)) {

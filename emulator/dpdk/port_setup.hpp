@@ -25,6 +25,8 @@ struct PortInfo {
 
 // Number of ethdevs EAL found (PCI devices and vdevs).
 uint16_t port_count() noexcept;
+// True when `port` is a net_af_xdp device (its RX pool becomes its UMEM: see packet_pool.hpp).
+bool is_af_xdp(uint16_t port) noexcept;
 
 // Configures and starts `port` with RX mbufs from `pool` (data room `data_room`) and MTU `mtu`.
 PortInfo setup_port(uint16_t port, rte_mempool* pool, uint32_t data_room, uint32_t mtu);

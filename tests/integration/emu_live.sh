@@ -8,6 +8,8 @@
 source "$(dirname "$0")/emu_lib.sh"
 emu_setup "$1"
 command -v curl >/dev/null || { echo "skip: curl missing"; exit 77; }
+# A build configured with -Dcontrol=disabled links the stub that refuses --control.
+if grep -q "this build has no control API" "$LH_EMU"; then echo "skip: lh-emu built without the control API"; exit 77; fi
 emu_start --profile "$EMU_ROOT/tests/integration/emu_profiles/passthrough.toml" --control 127.0.0.1:0
 port=$(grep -o "control on 127.0.0.1:[0-9]*" "$EMU_WORK/emu.err" | cut -d: -f2)
 [[ -n $port ]] || fail "no control address in lh-emu's output"

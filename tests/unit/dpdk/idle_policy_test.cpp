@@ -29,6 +29,17 @@ TEST(IdlePolicy, NeverSleepsRightAfterReceiving) {
   EXPECT_EQ(p.after_poll(2'000, true, 10'000'000), 0u);
 }
 
+TEST(IdlePolicy, KeepsPollingShortlyAfterAFrame) {
+  IdlePolicyConfig c = kConfig;
+  c.spin_after_rx = 10'000;
+  IdlePolicy p(c);
+  EXPECT_EQ(p.after_poll(100'000, true, kNone), 0u);
+  EXPECT_EQ(p.after_poll(105'000, false, kNone), 0u);         // 5 µs after the last frame: spin
+  EXPECT_EQ(p.after_poll(109'999, false, kNone), 0u);
+  EXPECT_EQ(p.after_poll(110'000, false, kNone), 50'000u);    // 10 µs without a frame: sleep
+  EXPECT_EQ(p.idle_sleeps(), 1u);
+}
+
 TEST(IdlePolicy, WakesAMarginBeforeTheNextDeparture) {
   IdlePolicy p(kConfig);
   // Departure in 30 µs: sleep 10 µs, waking 20 µs before it.
