@@ -7,8 +7,10 @@
 #                                                       XFER_ARGS="--cc bbr" (extra lh-xfer send flags),
 #                                                       NICE=-10 (same priority for every tool; on a
 #                                                       busy host it keeps others' jobs from deciding),
-#                                                       MTU=1500 (veth MTU; lh-xfer and iperf3 UDP use
-#                                                       MTU - 28 bytes of UDP payload)
+#                                                       MTU=1500 (veth MTU, the same for every tool:
+#                                                       iperf3 TCP segments to it, lh-xfer and iperf3
+#                                                       UDP use MTU - 28 bytes of UDP payload; MTU=9000
+#                                                       for jumbo frames as on a testbed host)
 set -euo pipefail
 xfer=${1:-build/transport/tools/lh-xfer}
 size=${SIZE:-2GiB}
@@ -30,6 +32,12 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # $! is the subshell running in_a/in_b, not the tool itself: also stop whatever still runs inside
+  # our namespaces (all started here), or a leftover `iperf3 -s` keeps running — and using CPU —
+  # after its namespace is gone.
+  for ns in "$ns_a" "$ns_b"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   ip netns del "$ns_a" 2>/dev/null || true
   ip netns del "$ns_b" 2>/dev/null || true
@@ -47,6 +55,10 @@ for ns in "$ns_a" "$ns_b"; do
 done
 ip -n "$ns_a" link set veth-a mtu "$mtu" up
 ip -n "$ns_b" link set veth-b mtu "$mtu" up
+# With CONFIG_SCHED_AUTOGROUP, nice only ranks tasks within one session; the session's own weight
+# against other sessions (others' builds) is its autogroup's nice, so set that too (every tool here
+# runs in this script's session, so they stay equal among themselves).
+if [[ $nice_level != 0 && -w /proc/$$/autogroup ]]; then echo "$nice_level" >"/proc/$$/autogroup" || true; fi
 in_a() { ip netns exec "$ns_a" nice -n "$nice_level" "$@"; }
 in_b() { ip netns exec "$ns_b" nice -n "$nice_level" "$@"; }
 

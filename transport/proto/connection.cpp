@@ -6,8 +6,6 @@
 // (negotiated: min MTU, feature intersection) and is established on the first non-handshake packet.
 #include "transport/proto/connection.hpp"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <bit>
 
@@ -78,7 +76,8 @@ PostResult Connection::post_write(const WriteRequest& req) {
   SendOp& op = ops_[next_op_id_ % kMaxOps];
   op = SendOp{.op_id = next_op_id_, .active = true, .is_send = false, .has_imm = req.imm.has_value(),
               .imm = req.imm.value_or(0), .wr_id = req.wr_id, .key = req.rkey, .base_off = req.remote_offset,
-              .checksum = XXH3_64bits(req.local.data(), req.local.size()), .data = req.local.data(),
+              .checksum = req.checksum ? *req.checksum : xxh3_64(req.local.data(), req.local.size()),
+              .data = req.local.data(),
               .len = req.local.size(), .next_off = 0};
   ++next_op_id_;
   return PostResult::kOk;
@@ -92,7 +91,7 @@ PostResult Connection::post_send(uint64_t wr_id, std::span<const uint8_t> messag
   SendOp& op = ops_[next_op_id_ % kMaxOps];
   op = SendOp{.op_id = next_op_id_, .active = true, .is_send = true, .has_imm = false, .imm = 0,
               .wr_id = wr_id, .key = next_send_ordinal_++, .base_off = 0,
-              .checksum = XXH3_64bits(message.data(), message.size()), .data = message.data(),
+              .checksum = xxh3_64(message.data(), message.size()), .data = message.data(),
               .len = message.size(), .next_off = 0};
   ++next_op_id_;
   return PostResult::kOk;

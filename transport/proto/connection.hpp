@@ -21,6 +21,7 @@
 #include "transport/proto/pacer.hpp"
 #include "transport/proto/range_set.hpp"
 #include "transport/proto/rtt_estimator.hpp"
+#include "transport/proto/stream_hash.hpp"
 #include "transport/proto/types.hpp"
 #include "transport/proto/wire.hpp"
 
@@ -32,6 +33,10 @@ struct WriteRequest {
   uint64_t rkey = 0;                   // peer's region key
   uint64_t remote_offset = 0;          // byte offset in that region
   std::optional<uint32_t> imm;         // delivered in the peer's CQ once the whole write landed
+  // XXH3_64bits of `local`, when the caller has it already (e.g. computed on another thread): the
+  // transport then skips its own pass over the buffer at post time. A wrong value fails the write
+  // with kIntegrityError at both ends, exactly as a buffer changed after posting would.
+  std::optional<uint64_t> checksum;
 };
 
 enum class PostResult : uint8_t { kOk, kQueueFull, kInvalid, kClosed };
@@ -108,6 +113,7 @@ class Connection {
     uint64_t key = 0, base_off = 0, total = 0, checksum = 0, received = 0, recv_wr_id = 0;
     uint8_t* dest = nullptr;  // first byte of the operation in the region / receive buffer
     RangeSet<kCoverageRanges> coverage;
+    StreamHash hash;          // XXH3 of the placed in-order prefix [0, hash.hashed())
   };
   struct PostedRecv {
     uint64_t wr_id = 0;
@@ -124,7 +130,7 @@ class Connection {
     uint64_t pn = UINT64_MAX;
     Nanos sent_time{0};
     uint32_t size = 0;
-    bool outstanding = false, has_frag = false, ping = false, close = false;
+    bool outstanding = false, has_frag = false, write_frag = false, ping = false, close = false;
     uint8_t n_status = 0;
     FragRef frag;
     uint32_t status[kMaxStatusPerPacket];  // inbound op ids whose STATUS this packet carries
@@ -195,6 +201,7 @@ class Connection {
   std::vector<FragRef> retx_;  // ring of lost fragments awaiting retransmission
   size_t retx_head_ = 0, retx_count_ = 0;
   std::vector<SentPacket> sent_;  // ring indexed by pn & sent_mask_
+  static constexpr uint64_t kTrackPrefetch = 8;  // track() prefetches the slot this many packets ahead
   uint64_t sent_mask_;
   uint64_t next_pn_ = 0, oldest_unacked_pn_ = 0, largest_acked_ = UINT64_MAX;
   uint64_t in_flight_ = 0, eliciting_in_flight_ = 0;

@@ -5,11 +5,10 @@
 // re-resolves its own range (the region may have been deregistered meanwhile). A refused operation
 // is answered with STATUS(remote access error) and nothing is placed. Coverage is an interval set,
 // so duplicates and reordering cost nothing; when coverage is complete and the LAST fragment (with
-// the sender's XXH3-64 checksum) has arrived, the placed bytes are hashed and compared: a mismatch
+// the sender's XXH3-64 checksum) has arrived, the hash of the placed bytes (streamed over the in-order
+// prefix as it grows, the rest at the end; stream_hash.hpp) is compared with it: a mismatch
 // fails the operation at both ends with kIntegrityError (no retransmission: corruption that passed
 // CRC32C on every packet means a memory or sender-side bug, which a retry would not fix).
-#include <xxhash.h>
-
 #include <cstring>
 
 #include "transport/proto/connection.hpp"
@@ -129,6 +128,7 @@ Connection::InOp* Connection::inbound_op(const wire::DataFrame& d, bool& drop) {
   }
   // A new operation: check access for the whole of it before placing anything.
   op.coverage.clear();
+  op.hash.reset();
   op.op_id = d.op_id;
   op.is_send = d.is_send;
   op.key = d.key;
@@ -193,7 +193,15 @@ bool Connection::handle_data(const wire::DataFrame& d, Nanos now) {
     ++stats_.dropped_window;
     return false;
   }
-  if (fresh > 0) std::memcpy(dst, d.payload.data(), d.payload.size());
+  if (fresh > 0) {
+    std::memcpy(dst, d.payload.data(), d.payload.size());
+    // Extend the running hash over the placed prefix while the bytes are still in cache (in-order
+    // arrival: exactly this fragment; a retransmission filling the first hole: up to the next one).
+    // A whole operation in one fragment is hashed in one shot at completion instead.
+    const Interval& front = op->coverage[0];
+    if (front.lo == 0 && front.hi > op->hash.hashed() && front.hi < op->total)
+      op->hash.update(op->dest + op->hash.hashed(), static_cast<size_t>(front.hi - op->hash.hashed()));
+  }
   op->received += static_cast<uint64_t>(fresh);
   stats_.placed_bytes += static_cast<uint64_t>(fresh);
   update_receive_window(d.payload.size(), now);
@@ -209,7 +217,14 @@ bool Connection::handle_data(const wire::DataFrame& d, Nanos now) {
 }
 
 void Connection::finish_inbound(InOp& op) {
-  const bool intact = XXH3_64bits(op.dest, op.total) == op.checksum;
+  uint64_t hash = 0;
+  if (op.hash.hashed() == 0) {
+    hash = xxh3_64(op.dest, op.total);
+  } else {  // the tail (the last fragment, or bytes that arrived behind a hole) is hashed now
+    op.hash.update(op.dest + op.hash.hashed(), static_cast<size_t>(op.total - op.hash.hashed()));
+    hash = op.hash.digest();
+  }
+  const bool intact = hash == op.checksum;
   const Status s = intact ? Status::kSuccess : Status::kIntegrityError;
   if (!intact) ++stats_.integrity_errors;
   if (op.is_send) {

@@ -85,6 +85,7 @@ struct ConnectionStats {
            dropped_out_of_bounds = 0, dropped_no_recv = 0, dropped_state = 0, dropped_window = 0;
   uint64_t integrity_errors = 0;
   uint64_t placed_bytes = 0;
+  uint64_t write_bytes_acked = 0;  // initiator: WRITE payload bytes whose packets the target acknowledged
 };
 
 }  // namespace lh::xport

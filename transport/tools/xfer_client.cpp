@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -15,6 +16,8 @@
 #include "transport/io/udp_ring.hpp"
 #include "transport/proto/endpoint.hpp"
 #include "transport/tools/endpoint_engine.hpp"
+#include "transport/tools/huge_buffer.hpp"
+#include "transport/tools/shard_preparer.hpp"
 #include "transport/tools/xfer_control.hpp"
 #include "transport/tools/xfer_pattern.hpp"
 #include "transport/tools/xfer_report.hpp"
@@ -23,12 +26,19 @@ namespace lh::xport::tools {
 namespace {
 
 constexpr uint64_t kInitialWindow = 16ull << 20;  // bytes
+// Socket buffers (the kernel doubles the figure for its own accounting): room for the largest
+// flow-control window (ConnectionConfig::max_window, 32 MiB) with margin, so a receiver that is busy
+// for a while (verifying a shard, descheduled on a loaded host) lets the socket queue the window
+// rather than drop it — as TCP's receive window never exceeds its receive buffer.
+constexpr int kSocketBuffer = 64 << 20;  // bytes
 
 constexpr uint64_t kWrHello = 1ull << 62;
 constexpr uint64_t kWrReady = kWrHello + 1;
 constexpr uint64_t kWrDone = kWrHello + 2;
 constexpr uint64_t kWrReport = kWrHello + 3;
 constexpr Nanos kTurn = Nanos::from_ms(20);
+constexpr Nanos kPrepTurn = Nanos::from_us(500);
+constexpr Nanos kReadyTimeout = Nanos::from_s(60);  // handshake done → READY (server prepares its region)
 
 void error_line(const std::string& msg) { std::fprintf(stderr, "lh-xfer: %s\n", msg.c_str()); }
 
@@ -50,7 +60,8 @@ int run_client(const ClientOptions& opt) {
 
   io::UdpRing ring({.bind = io::SocketAddr::any(opt.to.family(), 0), .max_datagram = opt.mtu, .tx_slots = 512,
                     .rx_buffers = 64, .allow_gso = opt.allow_gso, .allow_gro = opt.allow_gro,
-                    .allow_multishot = opt.allow_multishot});
+                    .allow_multishot = opt.allow_multishot,
+                    .socket_buffer_bytes = kSocketBuffer});
   std::random_device rd;
   EndpointConfig ecfg{.seed = (static_cast<uint64_t>(rd()) << 32) | rd(), .max_connections = 1, .accept = false};
   ecfg.conn.max_udp_payload = opt.mtu;
@@ -98,7 +109,11 @@ int run_client(const ClientOptions& opt) {
     }
     return ready.has_value() || lost || conn.state() == Connection::State::kLost;
   };
-  driver.run_until(drain_setup, connect_deadline);
+  driver.run_until([&] { return conn.established() || drain_setup(); }, connect_deadline);
+  // The server faults its region in before READY (about a second per 256 MiB on a slow VM); the
+  // connection stays alive meanwhile (a dead server is noticed by the idle timeout), so READY gets a
+  // longer deadline than the handshake.
+  if (conn.established()) driver.run_until(drain_setup, driver.now() + std::max(opt.connect_timeout, kReadyTimeout));
   if (!conn.established()) {
     error_line(fmt::format("no answer from {} within {} (handshake timed out); is `lh-xfer serve` running there?",
                            sum.remote, format(opt.connect_timeout)));
@@ -106,7 +121,7 @@ int run_client(const ClientOptions& opt) {
   }
   if (!ready) {
     error_line(fmt::format("{} accepted the connection but sent no valid READY within {}", sum.remote,
-                           format(opt.connect_timeout)));
+                           format(std::max(opt.connect_timeout, kReadyTimeout))));
     return 2;
   }
   if (ready->status != static_cast<uint32_t>(ReadyStatus::kOk)) {
@@ -121,15 +136,16 @@ int run_client(const ClientOptions& opt) {
   // ---- WRITEs through the slot ring ----
   // Not zeroed first: fill_shard writes every byte of every slot once, here; later shards only
   // restamp the block headers.
-  std::unique_ptr<uint8_t[]> source(new uint8_t[src_bytes]);
+  HugeBuffer source(src_bytes);
   for (uint64_t s = 0; s < slots; ++s) {
     const size_t len = static_cast<size_t>(std::min<uint64_t>(opt.shard, src_bytes - s * opt.shard));
     fill_shard(std::span<uint8_t>(source.get() + s * opt.shard, len), s, opt.seed);
   }
   std::vector<Nanos> posted_at(slots);
   std::vector<uint64_t> slot_shard(slots, UINT64_MAX);
-  std::vector<uint32_t> free_slots;
-  for (uint64_t s = slots; s-- > 0;) free_slots.push_back(static_cast<uint32_t>(s));
+  // Shard n always uses slot n mod slots (the server checks it landed there), so it waits for that
+  // slot's previous shard even when a later shard completed first (completions may come out of order).
+  std::vector<bool> slot_busy(slots, false);
   uint64_t next_shard = 0, completed = 0;
   bool failed = false;
   const Nanos start = driver.now();
@@ -137,24 +153,32 @@ int run_client(const ClientOptions& opt) {
   Nanos last_progress = start, last_rtt{0};
   const bool tty = opt.progress;
 
+  // Slots whose previous WRITE completed go to the preparer (restamp + XXH3 on its thread); prepared
+  // shards are posted here, in order, with their checksum, so the loop never stops to hash.
+  ShardPreparer prep(opt.seed);
+  std::optional<ShardPreparer::Job> held;  // prepared but refused with kQueueFull: retried first
   auto post_more = [&] {
-    while (next_shard < nshards && !free_slots.empty()) {
-      const uint32_t slot = free_slots.back();
+    while (next_shard < nshards && !slot_busy[next_shard % slots]) {
+      const auto slot = static_cast<uint32_t>(next_shard % slots);
+      slot_busy[slot] = true;
       const uint64_t off = next_shard * opt.shard;
       const uint64_t len = std::min(opt.shard, opt.size - off);
-      std::span<uint8_t> buf(source.get() + static_cast<size_t>(slot) * opt.shard, len);
-      stamp_shard(buf, next_shard, opt.seed);  // the body was written once, below
-      const PostResult r = conn.post_write({.wr_id = next_shard, .local = buf, .rkey = rkey,
-                                            .remote_offset = static_cast<uint64_t>(slot) * opt.shard,
-                                            .imm = static_cast<uint32_t>(next_shard)});
+      prep.submit({.slot = slot, .shard = next_shard,
+                   .bytes = std::span<uint8_t>(source.get() + static_cast<size_t>(slot) * opt.shard, len)});
+      ++next_shard;
+    }
+    while (held || (held = prep.poll())) {
+      const ShardPreparer::Job& j = *held;
+      const PostResult r = conn.post_write({.wr_id = j.shard, .local = j.bytes, .rkey = rkey,
+                                            .remote_offset = static_cast<uint64_t>(j.slot) * opt.shard,
+                                            .imm = static_cast<uint32_t>(j.shard), .checksum = j.checksum});
       if (r != PostResult::kOk) {
         if (r != PostResult::kQueueFull) failed = true;
         return;
       }
-      free_slots.pop_back();
-      slot_shard[slot] = next_shard;
-      posted_at[slot] = driver.now();
-      ++next_shard;
+      slot_shard[j.slot] = j.shard;
+      posted_at[j.slot] = driver.now();
+      held.reset();
     }
   };
   post_more();
@@ -165,7 +189,8 @@ int run_client(const ClientOptions& opt) {
       failed = true;
       break;
     }
-    driver.run_once(kTurn);
+    // Short turns while shards are being prepared: the worker cannot wake the ring.
+    driver.run_once(held || prep.pending() > 0 ? kPrepTurn : kTurn);
     while (auto c = ep.poll_completion()) {
       if (c->kind != OpKind::kWrite) continue;
       if (c->status != Status::kSuccess) {
@@ -177,7 +202,7 @@ int run_client(const ClientOptions& opt) {
       const uint32_t slot = static_cast<uint32_t>(off / opt.shard);
       sum.shard_ns.push_back((driver.now() - posted_at[slot]).ns);
       sum.bytes += c->byte_len;
-      free_slots.push_back(slot);
+      slot_busy[slot] = false;
       ++completed;
     }
     post_more();
@@ -197,6 +222,9 @@ int run_client(const ClientOptions& opt) {
   if (tty) std::fprintf(stderr, "\r%*s\r", 90, "");
   sum.seconds = (end - start).seconds();
   sum.complete = completed == nshards;
+  // Stopped early (duration limit, failure): report what the receiver acknowledged, including the
+  // parts of shards still in flight, so goodput over the elapsed time stays meaningful.
+  if (!sum.complete) sum.bytes = std::max(sum.bytes, conn.stats().write_bytes_acked);
 
   // ---- DONE / REPORT, then close ----
   if (sum.complete) {

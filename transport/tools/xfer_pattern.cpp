@@ -51,11 +51,23 @@ bool check_shard(std::span<const uint8_t> src, uint64_t shard, uint64_t seed) {
     uint64_t got = 0;
     std::memcpy(&got, p + w0 * 8, 8);
     uint64_t diff = got ^ header(shard, w0 / kBlockWords, seed);
-    uint64_t v = seed + (w0 + 1) * kBodyStep;
-    for (size_t w = w0 + 1; w < end; ++w, v += kBodyStep) {
+    // Four independent lanes (words w, w+1, w+2, w+3) so the loop is not one long dependency chain.
+    size_t w = w0 + 1;
+    uint64_t v = seed + w * kBodyStep;
+    uint64_t d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    for (; w + 4 <= end; w += 4, v += 4 * kBodyStep) {
+      uint64_t g[4];
+      std::memcpy(g, p + w * 8, sizeof(g));
+      d0 |= g[0] ^ v;
+      d1 |= g[1] ^ (v + kBodyStep);
+      d2 |= g[2] ^ (v + 2 * kBodyStep);
+      d3 |= g[3] ^ (v + 3 * kBodyStep);
+    }
+    for (; w < end; ++w, v += kBodyStep) {
       std::memcpy(&got, p + w * 8, 8);
       diff |= got ^ v;
     }
+    diff |= d0 | d1 | d2 | d3;
     if (diff != 0) return false;
   }
   const size_t tail = src.size() % 8;

@@ -2,7 +2,9 @@
 //
 // JSON uses iperf3's field names where they exist (`bytes`, `seconds`, `bits_per_second`,
 // `retransmits`) so scripts can compare the two; RTT and per-shard completion times are percentiles
-// in microseconds (`rtt_us`, `shard_us`: min/p50/p90/p99/max/count).
+// in microseconds (`rtt_us`, `shard_us`: min/p50/p90/p95/p99/max/count). An incomplete transfer
+// (duration limit, lost connection) reports `complete: false` with `bytes` = the WRITE payload the
+// receiver acknowledged and `bits_per_second` = that over the elapsed `seconds`.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +18,7 @@ namespace lh::xport::tools {
 struct XferSummary {
   std::string local, remote, cc;
   bool complete = false;             // every shard written and acknowledged
-  uint64_t bytes = 0;                // bytes written (completed shards)
+  uint64_t bytes = 0;                // bytes delivered: completed shards, or, if incomplete, WRITE payload acknowledged
   uint64_t total_bytes = 0;          // bytes requested
   double seconds = 0.0;              // first WRITE posted → last WRITE completed
   uint64_t shards = 0, shard_bytes = 0, slots = 0;

@@ -3,16 +3,19 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "transport/io/driver.hpp"
 #include "transport/io/udp_ring.hpp"
 #include "transport/proto/endpoint.hpp"
 #include "transport/tools/endpoint_engine.hpp"
+#include "transport/tools/huge_buffer.hpp"
 #include "transport/tools/xfer_control.hpp"
 #include "transport/tools/xfer_pattern.hpp"
 
@@ -20,6 +23,11 @@ namespace lh::xport::tools {
 namespace {
 
 constexpr uint64_t kInitialWindow = 16ull << 20;  // bytes
+// Socket buffers (the kernel doubles the figure for its own accounting): room for the largest
+// flow-control window (ConnectionConfig::max_window, 32 MiB) with margin, so a receiver that is busy
+// for a while (verifying a shard, descheduled on a loaded host) lets the socket queue the window
+// rather than drop it — as TCP's receive window never exceeds its receive buffer.
+constexpr int kSocketBuffer = 64 << 20;  // bytes
 
 constexpr uint64_t kWrHello = 1;
 constexpr uint64_t kWrDone = 2;
@@ -34,13 +42,21 @@ struct Session {
   ConnectionId cid = 0;
   std::string peer;
   ControlMessage hello{}, done{}, ready{}, report{};
-  // Default-initialised (not zeroed): pages fault in as WRITEs first land, instead of the event loop
-  // stalling to zero the whole region when the HELLO arrives (which would also pollute RTT samples).
-  std::unique_ptr<uint8_t[]> region;
+  // Huge pages, faulted in by a helper thread when the HELLO is accepted (as registering memory for
+  // RDMA pins it) while the event loop keeps the connection alive; READY follows once it is done,
+  // so the transfer does not pay for page faults on its first pass over the region.
+  HugeBuffer region;
+  std::thread populate;
+  std::atomic<bool> populated{false};
+  bool preparing = false;  // populate running; READY not sent yet
   MemoryRegion mr{};
   uint64_t total = 0, shard = 0, slots = 0, seed = 0, nshards = 0;
   uint64_t verified = 0, bad = 0, verified_bytes = 0;
   bool got_hello = false, got_done = false;
+
+  ~Session() {
+    if (populate.joinable()) populate.join();
+  }
 };
 
 std::span<uint8_t> bytes_of(ControlMessage& m) { return {reinterpret_cast<uint8_t*>(&m), sizeof(m)}; }
@@ -50,7 +66,8 @@ std::span<uint8_t> bytes_of(ControlMessage& m) { return {reinterpret_cast<uint8_
 int run_server(const ServerOptions& opt) {
   io::UdpRing ring({.bind = opt.listen, .max_datagram = opt.mtu, .tx_slots = 512, .rx_buffers = 128,
                     .allow_gso = opt.allow_gso, .allow_gro = opt.allow_gro,
-                    .allow_multishot = opt.allow_multishot});
+                    .allow_multishot = opt.allow_multishot,
+                    .socket_buffer_bytes = kSocketBuffer});
   std::random_device rd;
   EndpointConfig ecfg{.seed = (static_cast<uint64_t>(rd()) << 32) | rd(), .max_connections = 16, .accept = true};
   ecfg.conn.max_udp_payload = opt.mtu;
@@ -116,13 +133,16 @@ int run_server(const ServerOptions& opt) {
           if (len > opt.max_region) {
             s->ready.status = static_cast<uint32_t>(ReadyStatus::kTooLarge);
           } else {
-            s->region.reset(new uint8_t[len]);
-            s->mr = ep.memory().register_region(std::span<uint8_t>(s->region.get(), len));
-            s->ready.slots = static_cast<uint32_t>(s->slots);
-            s->ready.a = s->mr.rkey;
-            s->ready.b = len;
+            // READY (with the rkey) follows once the region is faulted in, off the event loop.
+            s->region.reset(len);
             s->got_hello = true;
-            s->conn->post_recv(kWrDone, bytes_of(s->done));
+            s->preparing = true;
+            Session* raw = s;
+            s->populate = std::thread([raw] {
+              raw->region.populate();
+              raw->populated.store(true, std::memory_order_release);
+            });
+            continue;
           }
         }
         s->conn->post_send(kWrReady, bytes_of(s->ready));
@@ -131,6 +151,18 @@ int run_server(const ServerOptions& opt) {
         s->report = ControlMessage{.type = ControlType::kReport, .a = s->verified, .b = s->bad, .c = s->verified_bytes};
         s->conn->post_send(kWrReport, bytes_of(s->report));
       }
+    }
+    for (auto& sp : sessions) {
+      Session& s = *sp;
+      if (!s.preparing || !s.populated.load(std::memory_order_acquire)) continue;
+      s.populate.join();
+      s.preparing = false;
+      s.mr = ep.memory().register_region(std::span<uint8_t>(s.region.get(), s.region.size()));
+      s.ready.slots = static_cast<uint32_t>(s.slots);
+      s.ready.a = s.mr.rkey;
+      s.ready.b = s.region.size();
+      s.conn->post_recv(kWrDone, bytes_of(s.done));
+      s.conn->post_send(kWrReady, bytes_of(s.ready));
     }
     for (auto it = sessions.begin(); it != sessions.end();) {
       Session& s = **it;
