@@ -186,7 +186,7 @@ TEST_P(XportOverLongHaul, BulkWritesEveryByteAtLineRate) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Loss, XportOverLongHaul, ::testing::Range(0, 5),
-                         [](const auto& info) { return std::string(make_case(info.param).name); });
+                         [](const auto& param_info) { return std::string(make_case(param_info.param).name); });
 
 }  // namespace
 }  // namespace lh::xport::test
