@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -26,6 +27,19 @@ std::vector<std::string> split(std::string_view s, char sep) {
   return out;
 }
 
+// A whole string as one finite number (std::stod alone accepts trailing junk); nullopt otherwise.
+std::optional<double> parse_number(const std::string& v) {
+  size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (used != v.size() || !std::isfinite(x)) return std::nullopt;
+  return x;
+}
+
 double parse_loss_value(std::string_view flag, const std::string& v) {
   if (v.ends_with("%")) {
     try {
@@ -34,18 +48,12 @@ double parse_loss_value(std::string_view flag, const std::string& v) {
       throw std::invalid_argument(fmt::format("--sweep {}: loss '{}': {}", flag, v, e.what()));
     }
   }
-  size_t used = 0;
-  double p = -1;
-  try {
-    p = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (v.empty() || used != v.size() || !std::isfinite(p) || p < 0 || p > 1) {
+  const std::optional<double> p = parse_number(v);
+  if (!p || *p < 0 || *p > 1) {
     throw std::invalid_argument(fmt::format(
         "--sweep {}: loss '{}' is not a probability (a fraction 0..1 like 1e-4, or a percentage like 0.01%)", flag, v));
   }
-  return p;
+  return *p;
 }
 
 // JSON (lh::to_json's profile vocabulary) → TOML tree; nulls are dropped (they mean "absent").
@@ -124,18 +132,12 @@ SweepAxis parse_sweep(std::string_view text) {
 
 double parse_ge_burst(std::string_view text) {
   const std::string v(text);
-  size_t used = 0;
-  double b = 0;
-  try {
-    b = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (v.empty() || used != v.size() || !std::isfinite(b) || b < 1 || b > 1e6) {
+  const std::optional<double> b = parse_number(v);
+  if (!b || *b < 1 || *b > 1e6) {
     throw std::invalid_argument(fmt::format(
         "--ge-burst '{}': expected the mean loss-burst length in packets, a number from 1 to 1e6 (e.g. 4)", v));
   }
-  return b;
+  return *b;
 }
 
 ProfileKeys profile_keys(const LinkProfile& p) {

@@ -106,6 +106,20 @@ uint16_t closed_port() {
   return ntohs(a.sin_port);
 }
 
+// A loopback TCP listener on an ephemeral port: returns the socket, `port` gets its number.
+int listen_loopback(int backlog, uint16_t& port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  EXPECT_EQ(listen(fd, backlog), 0);
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 uint64_t read_sysctl_u64(const char* path) {
   std::ifstream in(path);
   uint64_t v = 0;
@@ -201,15 +215,10 @@ TEST(TcpXfer, RefusedConnectionIsUnreachable) {
 
 TEST(TcpXfer, SilentPeerTimesOutAtTheConnectDeadline) {
   // A listener that never accepts: connect succeeds through the backlog, READY never comes.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  ASSERT_EQ(listen(fd, 16), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  TcpSenderOptions o{.to = "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), .size = kMiB, .shard = kMiB,
+  uint16_t port = 0;
+  const int fd = listen_loopback(16, port);
+  ASSERT_NE(port, 0);
+  TcpSenderOptions o{.to = "127.0.0.1:" + std::to_string(port), .size = kMiB, .shard = kMiB,
                      .streams = 2, .connect_timeout = Nanos::from_ms(300)};
   const auto t0 = std::chrono::steady_clock::now();
   try {
@@ -401,15 +410,7 @@ TEST(TcpXferReceiver, ClosesOnAChunkOutsideItsShardOrSlot) {
 class StallingReceiver {
  public:
   explicit StallingReceiver(uint64_t take) : take_(take) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    EXPECT_EQ(listen(listen_fd_, 4), 0);
-    EXPECT_EQ(getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
-    port_ = ntohs(a.sin_port);
+    listen_fd_ = listen_loopback(4, port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~StallingReceiver() {
