@@ -93,19 +93,6 @@ class ReceiverThread {
   std::thread thread_;
 };
 
-// A loopback port with nothing listening: bind an ephemeral port, then close it.
-uint16_t closed_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 // A loopback TCP listener on an ephemeral port: returns the socket, `port` gets its number.
 int listen_loopback(int backlog, uint16_t& port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -118,6 +105,13 @@ int listen_loopback(int backlog, uint16_t& port) {
   EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
   port = ntohs(a.sin_port);
   return fd;
+}
+
+// A loopback port with nothing listening: open a listener on an ephemeral port, then close it.
+uint16_t closed_port() {
+  uint16_t port = 0;
+  close(listen_loopback(1, port));
+  return port;
 }
 
 uint64_t read_sysctl_u64(const char* path) {
