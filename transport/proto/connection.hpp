@@ -98,6 +98,7 @@ class Connection {
   struct SendOp {
     uint32_t op_id = 0;
     bool active = false, is_send = false, has_imm = false;
+    bool announced = false;  // a full-form fragment was acknowledged: the rest may be short
     uint32_t imm = 0;
     uint64_t wr_id = 0, key = 0, base_off = 0, checksum = 0;
     const uint8_t* data = nullptr;
@@ -131,6 +132,7 @@ class Connection {
     Nanos sent_time{0};
     uint32_t size = 0;
     bool outstanding = false, has_frag = false, write_frag = false, ping = false, close = false;
+    bool full_frag = false;  // the fragment went in the full form (announces its operation)
     uint8_t n_status = 0;
     FragRef frag;
     uint32_t status[kMaxStatusPerPacket];  // inbound op ids whose STATUS this packet carries
@@ -170,6 +172,7 @@ class Connection {
   size_t send_control(Nanos now, std::span<uint8_t> buf);
   size_t send_data(Nanos now, std::span<uint8_t> buf, bool probe);
   bool next_fragment(FragRef& f, bool& is_retx);
+  [[nodiscard]] uint64_t carve(const SendOp& op) const;
   void fill_ack(wire::AckFrame& ack, Nanos now);
   SentPacket& track(uint64_t pn, Nanos now, size_t size);
   [[nodiscard]] bool can_send_eliciting(size_t size) const;
@@ -187,7 +190,7 @@ class Connection {
   ConnectionStats stats_;
   uint16_t mtu_;
   uint32_t features_;
-  uint64_t mss_;  // fragment payload bytes per data packet
+  uint64_t mss_;  // fragment payload bytes per full-form data packet with the LAST trailer
 
   // handshake
   bool hs_send_pending_ = false;

@@ -85,6 +85,10 @@ void Connection::on_packet_acked(SentPacket& p, Nanos now, cc::AckEvent& ev, Nan
   ev.acked_bytes += p.size;
   newest_sent = std::max(newest_sent, p.sent_time);
   if (p.has_frag && p.write_frag) stats_.write_bytes_acked += p.frag.len;
+  if (p.full_frag) {
+    SendOp& op = ops_[p.frag.op_id % kMaxOps];
+    if (op.active && op.op_id == p.frag.op_id) op.announced = true;
+  }
   for (uint8_t i = 0; i < p.n_status; ++i) {
     InOp& op = in_ops_[p.status[i] % kMaxOps];
     if (op.op_id == p.status[i]) op.status_acked = true;

@@ -1,7 +1,8 @@
 // connection_rx.cpp — the receive path: packet validation, frame dispatch, placement, statuses.
 //
 // Placement (transport/WIRE.md §Data): the first fragment of an operation checks rkey and bounds of
-// the WHOLE operation [base_off, base_off + total_len) before any byte is written; every fragment
+// the WHOLE operation [base_off, base_off + total_len) before any byte is written (a short-form
+// fragment of an operation not seen yet is dropped unacknowledged: it cannot be checked); every fragment
 // re-resolves its own range (the region may have been deregistered meanwhile). A refused operation
 // is answered with STATUS(remote access error) and nothing is placed. Coverage is an interval set,
 // so duplicates and reordering cost nothing; when coverage is complete and the LAST fragment (with
@@ -112,14 +113,24 @@ Connection::InOp* Connection::inbound_op(const wire::DataFrame& d, bool& drop) {
   drop = false;
   InOp& op = in_ops_[d.op_id % kMaxOps];
   const auto diff = static_cast<int32_t>(d.op_id - op.op_id);
+  const bool is_short = (d.flags & wire::kDataFlagShort) != 0;
   if (op.phase != InOp::Phase::kFree && diff < 0) return nullptr;  // an old, finished operation
   if (op.phase != InOp::Phase::kFree && diff == 0) {
     if (op.phase == InOp::Phase::kDone) return nullptr;  // duplicate of a finished operation
-    if (op.is_send != d.is_send || op.key != d.key || op.base_off != d.base_off || op.total != d.total_len) {
+    const bool agrees = is_short ? op.is_send == d.is_send && d.frag_off <= op.total &&
+                                       op.total - d.frag_off >= d.payload.size()
+                                 : op.is_send == d.is_send && op.key == d.key && op.base_off == d.base_off &&
+                                       op.total == d.total_len;
+    if (!agrees) {
       ++stats_.dropped_malformed;  // contradicts the operation's first fragment
       return nullptr;
     }
     return &op;
+  }
+  if (is_short) {  // the sender assumed we know an operation we never saw: not acknowledged, resent
+    ++stats_.dropped_unannounced;
+    drop = true;
+    return nullptr;
   }
   if (op.phase == InOp::Phase::kActive) {  // the sender exceeded kMaxOps outstanding operations
     ++stats_.dropped_window;
@@ -175,13 +186,17 @@ bool Connection::handle_data(const wire::DataFrame& d, Nanos now) {
     ++stats_.dropped_state;
     return false;
   }
+  if ((d.flags & wire::kDataFlagShort) && !(features_ & kFeatureShortData)) {
+    ++stats_.dropped_malformed;  // short form without having negotiated it
+    return false;
+  }
   bool drop = false;
   InOp* op = inbound_op(d, drop);
   if (op == nullptr) return !drop;
   uint8_t* dst = op->dest + d.frag_off;
   if (!d.is_send) {
     // Re-check this fragment's bytes against the region table (it may have been deregistered).
-    const auto access = memory_.resolve(d.key, d.base_off + d.frag_off, d.payload.size(), dst);
+    const auto access = memory_.resolve(op->key, op->base_off + d.frag_off, d.payload.size(), dst);
     if (access != MemoryRegistry::Access::kOk) {
       ++(access == MemoryRegistry::Access::kBadKey ? stats_.dropped_bad_key : stats_.dropped_out_of_bounds);
       queue_status(*op, Status::kRemoteAccessError);

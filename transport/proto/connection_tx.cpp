@@ -185,12 +185,25 @@ bool Connection::next_fragment(FragRef& f, bool& is_retx) {
   for (; cursor_op_id_ != next_op_id_; ++cursor_op_id_) {
     SendOp& op = ops_[cursor_op_id_ % kMaxOps];
     if (!op.active || op.op_id != cursor_op_id_ || op.next_off >= op.len) continue;
-    f = FragRef{cursor_op_id_, op.next_off, static_cast<uint32_t>(std::min<uint64_t>(mss_, op.len - op.next_off))};
+    f = FragRef{cursor_op_id_, op.next_off, static_cast<uint32_t>(carve(op))};
     op.next_off += f.len;
     is_retx = false;
     return true;
   }
   return false;
+}
+
+// Payload bytes of the next new fragment of `op`. A fragment's length is fixed when it is carved
+// (a retransmission resends the same bytes), in whichever form the operation is sent in now; the
+// short form only ever follows the full one, so a fragment always fits its retransmission. Only the
+// final fragment pays for the LAST trailer.
+uint64_t Connection::carve(const SendOp& op) const {
+  const uint8_t form = (op.announced && (features_ & kFeatureShortData)) ? wire::kDataFlagShort : 0;
+  const uint64_t room = mtu_ - wire::kHeaderSize - wire::kCrcSize - wire::data_frame_overhead(form);
+  const uint64_t rest = op.len - op.next_off;
+  if (rest + wire::kDataLastExtra <= room) return rest;  // the final fragment, trailer included
+  if (rest > room) return room;
+  return room - wire::kDataLastExtra;  // leave the final few bytes for a fragment with the trailer
 }
 
 size_t Connection::send_data(Nanos now, std::span<uint8_t> buf, bool probe) {
@@ -200,6 +213,8 @@ size_t Connection::send_data(Nanos now, std::span<uint8_t> buf, bool probe) {
   const SendOp& op = ops_[f.op_id % kMaxOps];
   uint8_t flags = 0;
   if (f.off + f.len == op.len) flags = wire::kDataFlagLast | (op.has_imm ? wire::kDataFlagImm : 0);
+  const bool full = !op.announced || !(features_ & kFeatureShortData);
+  if (!full) flags |= wire::kDataFlagShort;
   const wire::DataFrame d{.is_send = op.is_send, .flags = flags, .op_id = op.op_id, .key = op.key,
                           .base_off = op.base_off, .total_len = op.len, .frag_off = f.off,
                           .checksum = op.checksum, .imm = op.imm};
@@ -211,6 +226,7 @@ size_t Connection::send_data(Nanos now, std::span<uint8_t> buf, bool probe) {
   p.has_frag = true;
   p.write_frag = !op.is_send;
   p.frag = f;
+  p.full_frag = full;
   ++stats_.packets_sent;
   ++stats_.data_packets_sent;
   stats_.bytes_sent += n;

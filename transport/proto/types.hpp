@@ -57,11 +57,18 @@ struct Completion {
 
 enum class CcKind : uint8_t { kBbr, kFixed, kCubic };
 
+// Feature bits negotiated in the handshake (transport/WIRE.md §Features).
+// Short data frames: once a full-form fragment of an operation has been acknowledged, the sender
+// omits the operation's key, base offset and length from its other fragments (24 bytes per packet,
+// +2.6% payload at a 1500-byte MTU).
+inline constexpr uint32_t kFeatureShortData = 0x1;
+inline constexpr uint32_t kAllFeatures = kFeatureShortData;
+
 // Per-connection configuration (designated initializers). Both ends propose; the handshake takes
 // the minimum MTU and the intersection of features.
 struct ConnectionConfig {
   uint16_t max_udp_payload = 1472;                // bytes per datagram (1500 MTU - IP/UDP)
-  uint32_t features = 0;                           // feature bits (none defined in version 1)
+  uint32_t features = kAllFeatures;                // feature bits offered (kFeature*)
   CcKind cc = CcKind::kBbr;
   BitsPerSecond fixed_rate{900'000'000};           // for CcKind::kFixed
   BitsPerSecond initial_rate{100'000'000};         // pacing before the first RTT sample (BBR/CUBIC)
@@ -83,6 +90,7 @@ struct ConnectionStats {
   uint64_t acks_sent = 0, acks_received = 0, probes_sent = 0, rto_count = 0;
   uint64_t dropped_bad_crc = 0, dropped_malformed = 0, dropped_duplicate = 0, dropped_bad_key = 0,
            dropped_out_of_bounds = 0, dropped_no_recv = 0, dropped_state = 0, dropped_window = 0;
+  uint64_t dropped_unannounced = 0;  // short-form fragment of an operation the target does not know
   uint64_t integrity_errors = 0;
   uint64_t placed_bytes = 0;
   uint64_t write_bytes_acked = 0;  // initiator: WRITE payload bytes whose packets the target acknowledged

@@ -115,9 +115,10 @@ DecodeError FrameReader::next(Frame& f) {
       d.flags = c.get<uint8_t>();
       const auto len = c.get<uint16_t>();
       d.op_id = c.get<uint32_t>();
-      d.key = c.get<uint64_t>();
-      d.base_off = c.get<uint64_t>();
-      d.total_len = c.get<uint64_t>();
+      const bool is_short = (d.flags & kDataFlagShort) != 0;
+      d.key = is_short ? 0 : c.get<uint64_t>();
+      d.base_off = is_short ? 0 : c.get<uint64_t>();
+      d.total_len = is_short ? 0 : c.get<uint64_t>();
       d.frag_off = c.get<uint64_t>();
       d.checksum = 0;
       d.imm = 0;
@@ -125,9 +126,12 @@ DecodeError FrameReader::next(Frame& f) {
         d.checksum = c.get<uint64_t>();
         d.imm = c.get<uint32_t>();
       }
-      if (!c.ok || (d.flags & ~(kDataFlagLast | kDataFlagImm)) != 0 || len == 0 ||
-          buf_.size() - c.pos < len || d.frag_off > d.total_len || d.total_len - d.frag_off < len ||
-          d.base_off > UINT64_MAX - d.total_len || (d.is_send && d.base_off != 0)) {
+      // A short frame's bounds are checked by the target against the operation it already knows.
+      const bool bounds_ok = is_short ? d.frag_off <= UINT64_MAX - len
+                                      : d.frag_off <= d.total_len && d.total_len - d.frag_off >= len &&
+                                            d.base_off <= UINT64_MAX - d.total_len;
+      if (!c.ok || (d.flags & ~(kDataFlagLast | kDataFlagImm | kDataFlagShort)) != 0 || len == 0 ||
+          buf_.size() - c.pos < len || !bounds_ok || (d.is_send && d.base_off != 0)) {
         c.ok = false;
         break;
       }
@@ -218,13 +222,17 @@ bool PacketWriter::put_data(const DataFrame& d, std::span<const uint8_t> payload
   p[1] = d.flags;
   put_le<uint16_t>(p + 2, static_cast<uint16_t>(payload.size()));
   put_le<uint32_t>(p + 4, d.op_id);
-  put_le<uint64_t>(p + 8, d.key);
-  put_le<uint64_t>(p + 16, d.base_off);
-  put_le<uint64_t>(p + 24, d.total_len);
-  put_le<uint64_t>(p + 32, d.frag_off);
+  uint8_t* q = p + 8;
+  if (!(d.flags & kDataFlagShort)) {
+    put_le<uint64_t>(q, d.key);
+    put_le<uint64_t>(q + 8, d.base_off);
+    put_le<uint64_t>(q + 16, d.total_len);
+    q += 24;
+  }
+  put_le<uint64_t>(q, d.frag_off);
   if (d.flags & kDataFlagLast) {
-    put_le<uint64_t>(p + 40, d.checksum);
-    put_le<uint32_t>(p + 48, d.imm);
+    put_le<uint64_t>(q + 8, d.checksum);
+    put_le<uint32_t>(q + 16, d.imm);
   }
   std::memcpy(p + hdr, payload.data(), payload.size());
   pos_ += hdr + payload.size();

@@ -19,6 +19,7 @@ inline constexpr size_t kHeaderSize = 18;
 inline constexpr size_t kCrcSize = 4;
 inline constexpr size_t kMaxAckRanges = 32;       // SACK ranges per ACK frame (incl. the first)
 inline constexpr size_t kDataFrameSize = 40;      // data frame header without the LAST trailer
+inline constexpr size_t kShortDataFrameSize = 16; // ... with kDataFlagShort (no key/base_off/total_len)
 inline constexpr size_t kDataLastExtra = 12;      // checksum u64 + immediate u32
 inline constexpr size_t kMinUdpPayload = 256;     // smallest MTU either side may propose
 inline constexpr size_t kMaxUdpPayload = 65'507;  // largest UDP payload over IPv4
@@ -37,6 +38,9 @@ enum class FrameType : uint8_t {
 
 inline constexpr uint8_t kDataFlagLast = 0x01;  // last fragment: checksum + immediate follow
 inline constexpr uint8_t kDataFlagImm = 0x02;   // the immediate value is meaningful
+// Short form (feature kFeatureShortData): key, base_off and total_len are omitted because the target
+// already knows the operation (the sender saw a full-form fragment of it acknowledged).
+inline constexpr uint8_t kDataFlagShort = 0x04;
 
 struct Header {
   uint64_t dest_cid = 0;
@@ -66,6 +70,7 @@ struct DataFrame {  // WRITE fragment or SEND fragment
   bool is_send = false;
   uint8_t flags = 0;
   uint32_t op_id = 0;
+  // The next three are absent (0) in the short form (flags & kDataFlagShort).
   uint64_t key = 0;        // WRITE: rkey; SEND: ordinal of the message (matches the n-th posted recv)
   uint64_t base_off = 0;   // WRITE: offset in the region where the operation starts; SEND: 0
   uint64_t total_len = 0;  // length of the whole operation (lets the target check bounds up front)
@@ -134,7 +139,8 @@ class PacketWriter {
 
 // Size of a data frame header for the given flags.
 constexpr size_t data_frame_overhead(uint8_t flags) {
-  return kDataFrameSize + ((flags & kDataFlagLast) ? kDataLastExtra : 0);
+  return ((flags & kDataFlagShort) ? kShortDataFrameSize : kDataFrameSize) +
+         ((flags & kDataFlagLast) ? kDataLastExtra : 0);
 }
 // Size of an ACK frame with n ranges.
 constexpr size_t ack_frame_size(size_t n) { return 26 + 8 * (n - 1); }

@@ -164,6 +164,95 @@ TEST_F(WriteFixture, CallerSuppliedChecksumIsUsedAndChecked) {
   EXPECT_EQ(p.server().stats().integrity_errors, 1u);
 }
 
+// Short data frames (kFeatureShortData): the first fragments go in the full form; once one of them
+// is acknowledged the rest omit key, offset and length and carry 24 bytes more payload each.
+TEST_F(WriteFixture, FragmentsTurnShortOnceTheOperationIsAcknowledged) {
+  ASSERT_EQ(p.client().post_write({.wr_id = 1, .local = src, .rkey = mr.rkey, .remote_offset = 0}), PostResult::kOk);
+  size_t full = 0, short_form = 0, short_payload = 0;
+  exchange(p, [&](bool from_client, uint64_t, const Datagram& d) {
+    for (const auto& f : frames_of(d)) {
+      if (!from_client || f.type != wire::FrameType::kWrite) continue;
+      if (f.data.flags & wire::kDataFlagShort) {
+        ++short_form;
+        if (!(f.data.flags & wire::kDataFlagLast)) short_payload = f.data.payload.size();
+      } else {
+        ++full;
+      }
+    }
+    return Fate::kDeliver;
+  }, [&] { return client_done(); });
+  ASSERT_EQ(p.a.completions().at(0).status, Status::kSuccess);
+  EXPECT_TRUE(std::equal(src.begin(), src.end(), region.begin()));
+  EXPECT_GT(full, 0u);
+  EXPECT_GT(short_form, 0u);
+  EXPECT_EQ(short_payload, 1472u - wire::kHeaderSize - wire::kCrcSize - wire::kShortDataFrameSize);
+}
+
+TEST(ShortData, NotUsedUnlessBothSidesOfferIt) {
+  Pair p({.features = 0}, {});
+  std::vector<uint8_t> region(256 * 1024), src = pattern(100'000, 6);
+  MemoryRegion mr = p.b.mem.register_region(region);
+  ASSERT_EQ(p.client().post_write({.wr_id = 1, .local = src, .rkey = mr.rkey, .remote_offset = 0}), PostResult::kOk);
+  size_t short_form = 0;
+  exchange(p, [&](bool, uint64_t, const Datagram& d) {
+    for (const auto& f : frames_of(d)) short_form += (f.type == wire::FrameType::kWrite && (f.data.flags & wire::kDataFlagShort));
+    return Fate::kDeliver;
+  }, [&] { return !p.a.cq.empty(); });
+  EXPECT_EQ(p.a.completions().at(0).status, Status::kSuccess);
+  EXPECT_EQ(short_form, 0u);
+  EXPECT_TRUE(std::equal(src.begin(), src.end(), region.begin()));
+}
+
+// Crafts a WRITE fragment from the client to the server with the client's next packet number.
+Datagram craft_write(Pair& p, uint64_t pn, const wire::DataFrame& df, std::span<const uint8_t> payload) {
+  Datagram buf(1500);
+  wire::PacketWriter w(buf, wire::Header{.dest_cid = p.server().local_cid(), .pn = pn});
+  EXPECT_TRUE(w.put_data(df, payload));
+  buf.resize(w.finish());
+  return buf;
+}
+
+TEST_F(WriteFixture, ShortFragmentOfAnUnknownOperationIsDroppedUnacknowledged) {
+  std::vector<uint8_t> payload(100, 7);
+  const auto d = craft_write(p, 1000, {.flags = wire::kDataFlagShort, .op_id = 1, .frag_off = 0}, payload);
+  inject(p.server(), d, p.now);
+  EXPECT_EQ(p.server().stats().dropped_unannounced, 1u);
+  EXPECT_EQ(p.server().stats().placed_bytes, 0u);
+  EXPECT_EQ(region[0], 0xAA);
+  // Not recorded as received: its packet number is not acknowledged, so the sender resends it.
+  p.now += Nanos::from_ms(5);
+  for (const auto& a : capture(p.server(), p.now)) {
+    for (const auto& f : frames_of(a)) {
+      if (f.type == wire::FrameType::kAck) {
+        EXPECT_NE(f.ack.ranges[0].hi, 1000u);
+      }
+    }
+  }
+}
+
+TEST_F(WriteFixture, ShortFragmentBeyondItsOperationIsRefused) {
+  std::vector<uint8_t> payload(100, 7);
+  // A full-form first fragment announces a 150-byte operation ...
+  inject(p.server(), craft_write(p, 1000, {.op_id = 1, .key = mr.rkey, .total_len = 150}, payload), p.now);
+  EXPECT_EQ(p.server().stats().placed_bytes, 100u);
+  // ... so a short fragment claiming bytes [100, 200) contradicts it and places nothing.
+  inject(p.server(), craft_write(p, 1001, {.flags = wire::kDataFlagShort, .op_id = 1, .frag_off = 100}, payload), p.now);
+  EXPECT_EQ(p.server().stats().dropped_malformed, 1u);
+  EXPECT_EQ(p.server().stats().placed_bytes, 100u);
+  EXPECT_EQ(region[100], 0xAA);
+}
+
+TEST(ShortData, ShortFormWithoutNegotiationIsMalformed) {
+  Pair p({}, {.features = 0});
+  std::vector<uint8_t> region(4096, 0xAA);
+  MemoryRegion mr = p.b.mem.register_region(region);
+  std::vector<uint8_t> payload(100, 7);
+  inject(p.server(), craft_write(p, 1000, {.op_id = 1, .key = mr.rkey, .total_len = 200}, payload), p.now);
+  inject(p.server(), craft_write(p, 1001, {.flags = wire::kDataFlagShort, .op_id = 1, .frag_off = 100}, payload), p.now);
+  EXPECT_EQ(p.server().stats().dropped_malformed, 1u);
+  EXPECT_EQ(p.server().stats().placed_bytes, 100u);
+}
+
 TEST(SendRecv, MessageLandsInPostedBufferAndOversizeFails) {
   Pair p;
   std::vector<uint8_t> rbuf1(5000, 0), rbuf2(100, 0);

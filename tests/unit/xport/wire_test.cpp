@@ -108,6 +108,46 @@ TEST(Wire, DataRoundTripWithImmediate) {
   EXPECT_EQ(std::memcmp(f.data.payload.data(), payload.data(), payload.size()), 0);
 }
 
+TEST(Wire, ShortDataFrameOmitsTheOperationDescriptor) {
+  std::vector<uint8_t> payload(1434, 3);
+  const DataFrame df{.is_send = false, .flags = kDataFlagShort, .op_id = 12, .key = 0xfeed, .base_off = 4096,
+                     .total_len = 1 << 20, .frag_off = 8192};
+  auto d = encode([&](PacketWriter& w) { ASSERT_TRUE(w.put_data(df, payload)); });
+  // 18-byte header, 16-byte short frame header, payload, CRC: exactly a 1472-byte datagram.
+  EXPECT_EQ(d.size(), kHeaderSize + kShortDataFrameSize + payload.size() + kCrcSize);
+  EXPECT_EQ(d.size(), 1472u);
+  Header h;
+  std::span<const uint8_t> frames;
+  ASSERT_EQ(decode_packet(d, h, frames), DecodeError::kOk);
+  Frame f;
+  FrameReader r(frames);
+  ASSERT_EQ(r.next(f), DecodeError::kOk);
+  EXPECT_EQ(f.data.flags, kDataFlagShort);
+  EXPECT_EQ(f.data.op_id, 12u);
+  EXPECT_EQ(f.data.frag_off, 8192u);
+  EXPECT_EQ(f.data.key, 0u);  // not on the wire
+  EXPECT_EQ(f.data.total_len, 0u);
+  EXPECT_EQ(f.data.payload.size(), payload.size());
+  EXPECT_TRUE(r.done());
+}
+
+TEST(Wire, ShortLastFragmentCarriesTheTrailer) {
+  std::vector<uint8_t> payload(10, 4);
+  const DataFrame df{.flags = kDataFlagShort | kDataFlagLast | kDataFlagImm, .op_id = 3, .frag_off = 90,
+                     .checksum = 0x1234, .imm = 99};
+  auto d = encode([&](PacketWriter& w) { ASSERT_TRUE(w.put_data(df, payload)); });
+  EXPECT_EQ(d.size(), kHeaderSize + kShortDataFrameSize + kDataLastExtra + payload.size() + kCrcSize);
+  Header h;
+  std::span<const uint8_t> frames;
+  ASSERT_EQ(decode_packet(d, h, frames), DecodeError::kOk);
+  Frame f;
+  FrameReader r(frames);
+  ASSERT_EQ(r.next(f), DecodeError::kOk);
+  EXPECT_EQ(f.data.checksum, 0x1234u);
+  EXPECT_EQ(f.data.imm, 99u);
+  EXPECT_EQ(f.data.frag_off, 90u);
+}
+
 TEST(Wire, EveryFlippedBitFailsTheCrc) {
   auto d = encode([](PacketWriter& w) { w.put_status(StatusFrame{.kind = 0, .status = 0, .op_id = 5}); });
   for (size_t bit = 0; bit < d.size() * 8; ++bit) {
@@ -144,14 +184,28 @@ TEST(Wire, DataLengthBeyondPacketIsMalformed) {
   EXPECT_EQ(first_frame(reseal(d)), DecodeError::kMalformed);
 }
 
+// Data frames the encoder writes faithfully but the decoder must refuse.
 TEST(Wire, FragmentOutsideItsOperationIsMalformed) {
+  const DataFrame bad[] = {
+      {.op_id = 1, .key = 1, .total_len = 150, .frag_off = 100},                 // 100+100 > 150
+      {.flags = kDataFlagShort, .op_id = 1, .frag_off = UINT64_MAX - 50},        // end overflows
+  };
   std::vector<uint8_t> payload(100, 1);
-  const DataFrame df{.op_id = 1, .key = 1, .total_len = 150, .frag_off = 100};  // 100+100 > 150
-  std::vector<uint8_t> buf(1500);
-  PacketWriter w(buf, Header{.dest_cid = 1, .pn = 1});
-  ASSERT_TRUE(w.put_data(df, payload));
-  buf.resize(w.finish());
-  EXPECT_EQ(first_frame(buf), DecodeError::kMalformed);
+  for (const DataFrame& df : bad) {
+    std::vector<uint8_t> buf(1500);
+    PacketWriter w(buf, Header{.dest_cid = 1, .pn = 1});
+    ASSERT_TRUE(w.put_data(df, payload));
+    buf.resize(w.finish());
+    EXPECT_EQ(first_frame(buf), DecodeError::kMalformed) << "flags " << int{df.flags};
+  }
+}
+
+TEST(Wire, UndefinedDataFlagIsMalformed) {
+  std::vector<uint8_t> payload(100, 1);
+  const DataFrame df{.op_id = 1, .key = 1, .total_len = 100};
+  auto d = encode([&](PacketWriter& w) { w.put_data(df, payload); });
+  d[kHeaderSize + 1] = 0x08;
+  EXPECT_EQ(first_frame(reseal(d)), DecodeError::kMalformed);
 }
 
 TEST(Wire, AckGapUnderflowIsMalformed) {
