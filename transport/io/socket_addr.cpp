@@ -1,6 +1,8 @@
 // socket_addr.cpp — parsing, formatting and comparison of SocketAddr (see socket_addr.hpp).
 #include "transport/io/socket_addr.hpp"
 
+#include "src/host_port.hpp"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -29,35 +31,14 @@ SocketAddr::SocketAddr(const sockaddr* sa, socklen_t len) {
 }
 
 SocketAddr SocketAddr::parse(std::string_view text) {
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos) fail(text, "unclosed '['");
-    host = text.substr(1, close - 1);
-    if (close + 1 >= text.size() || text[close + 1] != ':') fail(text, "missing \":PORT\" after ']'");
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos) fail(text, "missing \":PORT\"");
-    host = text.substr(0, colon);
-    if (host.find(':') != std::string_view::npos) fail(text, "an IPv6 address must be written in brackets");
-    port = text.substr(colon + 1);
-  }
-  if (host.empty()) fail(text, "empty host");
-  unsigned port_num = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), port_num);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || port_num > 65535) {
-    fail(text, "port must be a number from 0 to 65535");
-  }
+  const HostPort hp = parse_host_port(text);  // throws std::invalid_argument naming the text
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   hints.ai_flags = AI_NUMERICSERV;
   addrinfo* res = nullptr;
-  const std::string host_s(host);
-  const std::string port_s(port);
-  const int rc = getaddrinfo(host_s.c_str(), port_s.c_str(), &hints, &res);
+  const std::string port_s = std::to_string(hp.port);
+  const int rc = getaddrinfo(hp.host.c_str(), port_s.c_str(), &hints, &res);
   if (rc != 0 || res == nullptr) fail(text, std::string("cannot resolve host: ") + gai_strerror(rc));
   SocketAddr out(res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);

@@ -18,7 +18,7 @@
 #include <memory>
 #include <vector>
 
-#include "transport/tcp/host_port.hpp"
+#include "src/host_port.hpp"
 #include "transport/tcp/tcp_wire.hpp"
 #include "transport/tcp/tcp_xfer.hpp"
 #include "transport/tools/xfer_pattern.hpp"
@@ -89,9 +89,9 @@ class Receiver {
 };
 
 void Receiver::listen() {
-  HostPort hp;
+  lh::HostPort hp;
   try {
-    hp = parse_host_port(opt_.listen);
+    hp = lh::parse_host_port(opt_.listen);
   } catch (const std::invalid_argument& e) {
     throw TcpError(TcpError::Kind::kConfig, e.what());
   }
@@ -118,7 +118,7 @@ void Receiver::listen() {
   result_.port = acceptor_.local_endpoint().port();
   if (!opt_.quiet) {
     std::printf("lh-xfer-tcp: listening on %s (rcvbuf %s)\n",
-                host_port_text(acceptor_.local_endpoint().address().to_string(), result_.port).c_str(),
+                lh::host_port_text(acceptor_.local_endpoint().address().to_string(), result_.port).c_str(),
                 opt_.buffer_bytes == 0 ? "autotuned"
                                        : (std::to_string(result_.rcvbuf.granted) + " B of " +
                                           std::to_string(result_.rcvbuf.requested) + " B requested" +
@@ -136,7 +136,7 @@ void Receiver::accept() {
       auto c = std::make_shared<Conn>(io_, std::move(s));
       error_code pec;
       const tcp::endpoint peer = c->sock.remote_endpoint(pec);
-      c->peer = pec ? std::string("?") : host_port_text(peer.address().to_string(), peer.port());
+      c->peer = pec ? std::string("?") : lh::host_port_text(peer.address().to_string(), peer.port());
       c->sock.set_option(tcp::no_delay(true), pec);  // SHARD_DONE frames must not wait for Nagle
       pending_.push_back(c);
       read_hello(c);

@@ -16,7 +16,7 @@
 #include <random>
 #include <vector>
 
-#include "transport/tcp/host_port.hpp"
+#include "src/host_port.hpp"
 #include "transport/tcp/tcp_wire.hpp"
 #include "transport/tcp/tcp_xfer.hpp"
 #include "transport/tools/xfer_pattern.hpp"
@@ -33,7 +33,7 @@ int64_t now_ns() {
       .count();
 }
 
-std::string endpoint_text(const tcp::endpoint& ep) { return host_port_text(ep.address().to_string(), ep.port()); }
+std::string endpoint_text(const tcp::endpoint& ep) { return lh::host_port_text(ep.address().to_string(), ep.port()); }
 
 void validate(const TcpSenderOptions& o) {
   auto bad = [](const std::string& m) { throw TcpError(TcpError::Kind::kConfig, m); };
@@ -336,9 +336,9 @@ uint64_t Sender::payload_acked(const Stream& s, uint64_t acked) const {
 
 TcpSenderResult Sender::run() {
   validate(opt_);
-  HostPort hp;
+  lh::HostPort hp;
   try {
-    hp = parse_host_port(opt_.to);
+    hp = lh::parse_host_port(opt_.to);
   } catch (const std::invalid_argument& e) {
     throw TcpError(TcpError::Kind::kConfig, e.what());
   }

@@ -1,14 +1,13 @@
-// host_port.hpp — "HOST:PORT" / "[V6]:PORT" text of the TCP baseline's --listen and --to flags.
-//
-// Same text forms and messages as lh-xfer's addresses (transport/io/socket_addr.hpp), which lives
-// behind the io_uring driver; this one only splits and checks, the Asio resolver does the rest.
+// host_port.hpp — the "HOST:PORT" / "[V6]:PORT" text of every tool's address flags (lh-xfer's UDP
+// addresses, the TCP baseline's --listen and --to): split and checked here, one grammar and one
+// message for all; resolving the host is the caller's (getaddrinfo, the Asio resolver).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace lh::xport::tcp {
+namespace lh {
 
 struct HostPort {
   std::string host;  // without brackets
@@ -21,4 +20,4 @@ HostPort parse_host_port(std::string_view text);
 // "127.0.0.1:9000" / "[::1]:9000" (brackets when the address holds a ':').
 std::string host_port_text(std::string_view address, uint16_t port);
 
-}  // namespace lh::xport::tcp
+}  // namespace lh

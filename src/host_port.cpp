@@ -1,10 +1,10 @@
 // host_port.cpp — see host_port.hpp.
-#include "transport/tcp/host_port.hpp"
+#include "src/host_port.hpp"
 
 #include <charconv>
 #include <stdexcept>
 
-namespace lh::xport::tcp {
+namespace lh {
 namespace {
 
 [[noreturn]] void fail(std::string_view text, std::string_view why) {
@@ -44,4 +44,4 @@ std::string host_port_text(std::string_view address, uint16_t port) {
   return (v6 ? "[" + std::string(address) + "]" : std::string(address)) + ":" + std::to_string(port);
 }
 
-}  // namespace lh::xport::tcp
+}  // namespace lh
