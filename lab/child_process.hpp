@@ -1,6 +1,6 @@
 // child_process.hpp — one child process started with posix_spawn, its output redirected to files.
 //
-// The lab starts lh-emu, lh-xfer and lh-xfer-tcp (via `ip netns exec`) and must be able to stop
+// The lab starts lh-emu and lh-xfer (via `ip netns exec`) and must be able to stop
 // every one of them on failure or Ctrl-C: the destructor kills (SIGKILL) and reaps a child that is
 // still running, so no process outlives the ChildProcess that started it. Waits poll waitpid with a
 // deadline (and a caller's stop flag), never block forever. Setup-time code, one thread.

@@ -27,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kAddrB = "10.77.0.2";
-constexpr int kExitDurationLimit = 3;   // lh-xfer and lh-xfer-tcp: the duration limit ended the transfer
+constexpr int kExitDurationLimit = 3;   // lh-xfer (both transports): the duration limit ended the transfer
 
 void progress(const std::string& s) { fmt::print(stderr, "lh-lab: {}\n", s); }
 
@@ -120,7 +120,7 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   nlohmann::json row{{"run_id", ctx.run_id}, {"index", index}, {"profile", pt.label}, {"rate_bps", keys.rate.bps},
                      {"rtt_ms", keys.rtt.ms()}, {"loss", keys.loss}, {"loss_model", keys.loss_model},
                      {"bdp_bytes", bdp.n}, {"transport", t.name}, {"cc", t.cc}, {"streams", t.streams},
-                     {"tool", t.tool == TransportTool::kTcp ? "lh-xfer-tcp" : "lh-xfer"}, {"repeat", repeat},
+                     {"tool", t.tool == TransportTool::kTcp ? "lh-xfer --transport tcp" : "lh-xfer"}, {"repeat", repeat},
                      {"size_bytes", ctx.m.size.n}, {"started_utc", utc_now("%Y-%m-%dT%H:%M:%SZ")}};
   if (pt.sweep_loss) row["sweep_loss"] = *pt.sweep_loss, row["sweep_loss_model"] = pt.sweep_loss_model;
   if (keys.loss_model == "gilbert-elliott") row["ge_burst"] = keys.ge_burst;
@@ -128,11 +128,11 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   const fs::path raw = ctx.dir / "raw";
   const std::string tag = fmt::format("run-{:03d}", index);
   const bool tcp = t.tool == TransportTool::kTcp;
-  const std::string tool = (tcp ? ctx.opt.xfer_tcp : ctx.opt.xfer).string();
+  const std::string tool = ctx.opt.xfer.string();
   const std::string ns_a = ctx.topo.prefix() + "A", ns_b = ctx.topo.prefix() + "B";
 
   std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once"};
-  if (tcp) srv.insert(srv.end(), {"--bdp", format(bdp)});
+  if (tcp) srv.insert(srv.end(), {"--transport", "tcp", "--bdp", format(bdp)});
   ChildProcess server(srv, raw / (tag + "-server.out"), raw / (tag + "-server.err"));
   const std::regex listen_re(std::string("listening on ") + kAddrB + ":([0-9]+)");
   std::smatch match;
@@ -151,7 +151,7 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
                                "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
                                "--duration-limit", format(ctx.m.duration_limit)};
-  if (tcp) cli.insert(cli.end(), {"--streams", std::to_string(t.streams), "--bdp", format(bdp)});
+  if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
   const auto t0 = Clock::now();
   row["emu_t0_s"] = std::chrono::duration<double>(t0 - ctx.emu_t0).count();
   ChildProcess client(cli, raw / (tag + "-client.json"), raw / (tag + "-client.err"));
@@ -192,7 +192,7 @@ std::vector<std::pair<std::string, std::string>> environment(const RunnerOptions
           {"cpus", std::to_string(::sysconf(_SC_NPROCESSORS_ONLN))},
           {"load average at the end", last_line(read_text("/proc/loadavg"))},
           {"finished (UTC)", utc_now("%Y-%m-%d %H:%M:%S")},
-          {"lh-emu", o.emu.string()}, {"lh-xfer", o.xfer.string()}, {"lh-xfer-tcp", o.xfer_tcp.string()}};
+          {"lh-emu", o.emu.string()}, {"lh-xfer", o.xfer.string()}};
 }
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -228,11 +228,9 @@ std::vector<PlotSpec> render(const fs::path& dir, const std::vector<PlotSpec>& p
 
 void check_environment(const Matrix& m, const RunnerOptions& opt) {
   if (::geteuid() != 0) throw std::runtime_error("lh-lab needs root (network namespaces, sysctls, DPDK)");
-  bool tcp = false, longhaul = false;
-  for (const TransportSpec& t : m.transports) (t.tool == TransportTool::kTcp ? tcp : longhaul) = true;
-  std::vector<std::pair<const char*, fs::path>> need{{"lh-emu (--emu)", opt.emu}, {"scripts/topology (--topology)", opt.topology}};
-  if (longhaul) need.push_back({"lh-xfer (--xfer)", opt.xfer});
-  if (tcp) need.push_back({"lh-xfer-tcp (--xfer-tcp)", opt.xfer_tcp});
+  (void)m;  // every transport runs lh-xfer (the TCP baselines with --transport tcp)
+  const std::vector<std::pair<const char*, fs::path>> need{
+      {"lh-emu (--emu)", opt.emu}, {"scripts/topology (--topology)", opt.topology}, {"lh-xfer (--xfer)", opt.xfer}};
   for (const auto& [what, p] : need) {
     if (!fs::exists(p)) throw std::runtime_error(fmt::format("{} not found at '{}'", what, p.string()));
   }

@@ -24,8 +24,7 @@ namespace lh::lab {
 
 struct RunnerOptions {
   std::filesystem::path emu;        // lh-emu binary
-  std::filesystem::path xfer;       // lh-xfer
-  std::filesystem::path xfer_tcp;   // lh-xfer-tcp
+  std::filesystem::path xfer;       // lh-xfer (longhaul, and the TCP baselines with --transport tcp)
   std::filesystem::path topology;   // scripts/topology
   std::filesystem::path out = "results";
   std::string command_line;         // recorded in index.html

@@ -37,7 +37,6 @@ struct Flags {
   std::string results = "results";
   std::string emu = LH_LAB_BUILD_ROOT "/emulator/dpdk/lh-emu";
   std::string xfer = LH_LAB_BUILD_ROOT "/transport/tools/lh-xfer";
-  std::string xfer_tcp = LH_LAB_BUILD_ROOT "/transport/tcp/lh-xfer-tcp";
   std::string topology = LH_LAB_SOURCE_ROOT "/scripts/topology";
   std::string emu_stats_interval = "100ms";
 };
@@ -78,8 +77,7 @@ void add_env_flags(CLI::App& app, Flags& f) {
                  "test hook NAME=REPLACEMENT: runs of NAME use REPLACEMENT but are recorded as NAME "
                  "(e.g. longhaul=longhaul-fixed:250mbit to check that regress catches a slower transport)");
   app.add_option("--emu", f.emu, "lh-emu binary");
-  app.add_option("--xfer", f.xfer, "lh-xfer binary");
-  app.add_option("--xfer-tcp", f.xfer_tcp, "lh-xfer-tcp binary");
+  app.add_option("--xfer", f.xfer, "lh-xfer binary (runs every transport; TCP with --transport tcp)");
   app.add_option("--topology", f.topology, "scripts/topology");
   app.add_option("--emu-stats-interval", f.emu_stats_interval, "lh-emu stats period for the time-series plot");
 }
@@ -98,7 +96,7 @@ lh::lab::Matrix validate(Flags& f) {
 }
 
 lh::lab::RunOutcome execute(const lh::lab::Matrix& m, const Flags& f, const std::string& command_line) {
-  lh::lab::RunnerOptions opt{.emu = f.emu, .xfer = f.xfer, .xfer_tcp = f.xfer_tcp, .topology = f.topology,
+  lh::lab::RunnerOptions opt{.emu = f.emu, .xfer = f.xfer, .topology = f.topology,
                              .out = f.results, .command_line = command_line,
                              .emu_stats_interval = f.emu_stats_interval, .stop = &g_stop};
   lh::lab::check_environment(m, opt);

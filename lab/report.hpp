@@ -10,7 +10,7 @@
 //                   two interval medians ≈ the RTT of the path, minus the hosts' own few µs)
 //   scatter.png     Pantheon-style: goodput vs p95 RTT of every run, delay axis reversed (better is up
 //                   and right); a run whose tool reported no p95 is drawn at its p99. lh-xfer's RTT
-//                   samples are per ACK; lh-xfer-tcp's are the kernel's smoothed tcpi_rtt every 10 ms
+//                   samples are per ACK; lh-xfer --transport tcp's are the kernel's smoothed tcpi_rtt every 10 ms
 // The table and loss plot mark cells with runs stopped by the duration limit ("*": goodput counted
 // from the bytes delivered; completion time from the complete runs only).
 // Units in data files: Mbit/s, ms, seconds. Pure code (strings); unit-tested.

@@ -4,7 +4,7 @@
 //   longhaul                 lh-xfer, congestion control bbr (its default)
 //   longhaul-cubic           lh-xfer --cc cubic
 //   longhaul-fixed:<rate>    lh-xfer --cc fixed:<rate> (fixed-rate controller, e.g. longhaul-fixed:250mbit)
-//   tcp-cubic | tcp-bbr | tcp-reno [-xN]   lh-xfer-tcp --cc <cc> --streams N (N 1..64, default 1)
+//   tcp-cubic | tcp-bbr | tcp-reno [-xN]   lh-xfer --transport tcp --cc <cc> --streams N (N 1..64, default 1)
 // Parsing is strict: anything else is an error naming the accepted forms. Setup-time code.
 #pragma once
 

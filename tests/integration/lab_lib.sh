@@ -1,9 +1,9 @@
 # lab_lib.sh — shared steps of the lh-lab integration tests (sourced, not run).
-# Usage: source lab_lib.sh LH_LAB LH_EMU LH_XFER LH_XFER_TCP. Needs root (skips with 77 otherwise).
+# Usage: source lab_lib.sh LH_LAB LH_EMU LH_XFER. Needs root (skips with 77 otherwise).
 # lh-lab creates and removes its own topology; the trap here removes the temporary folder and checks
 # (in the tests) that no lab namespace is left behind.
 set -euo pipefail
-LAB=$1 EMU=$2 XFER=$3 XFER_TCP=$4
+LAB=$1 EMU=$2 XFER=$3
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -11,7 +11,7 @@ if ((EUID != 0)); then echo "skip: needs root (network namespaces)"; exit 77; fi
 command -v gnuplot >/dev/null || { echo "skip: gnuplot missing"; exit 77; }
 WORK=$(mktemp -d /tmp/lh-lab-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-LAB_ARGS=(--emu "$EMU" --xfer "$XFER" --xfer-tcp "$XFER_TCP" --topology "$ROOT/scripts/topology")
+LAB_ARGS=(--emu "$EMU" --xfer "$XFER" --topology "$ROOT/scripts/topology")
 lab_namespaces() { ip netns list | awk '{print $1}' | grep -E '^lab[0-9]+[AB]$' | sort || true; }
 NS_BEFORE=$(lab_namespaces)
 check_no_leftovers() {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# tcp_xfer_cli.sh — lh-xfer-tcp from the command line: bad flags, an unknown congestion control and
-# an unreachable peer each print one line on stderr naming the problem and exit non-zero; then
-# `serve --once` + `send --streams 8 --cc bbr --json` moves 256 MiB over loopback, the receiver
-# verifies every shard, and the JSON summary has lh-xfer's field names with sane values.
+# tcp_xfer_cli.sh — lh-xfer --transport tcp (the TCP baseline) from the command line: bad flags, a
+# flag of the other transport, an unknown congestion control and an unreachable peer each print one
+# line on stderr naming the problem and exit non-zero; then `serve --once` + `send --streams 8 --cc
+# bbr --json` moves 256 MiB over loopback, the receiver verifies every shard, and the JSON summary
+# has lh-xfer's field names with sane values.
 # Bounded: every command runs under timeout, every wait has a deadline, the trap kills the server.
-# Usage: tcp_xfer_cli.sh PATH/TO/lh-xfer-tcp
+# Usage: tcp_xfer_cli.sh PATH/TO/lh-xfer
 set -uo pipefail
 xfer=$1
 py=/usr/bin/python3
@@ -22,31 +23,36 @@ expect() {  # expect CODE SUBSTRING -- ARGS...
   local err rc
   err=$(timeout 20 "$xfer" "$@" 2>&1 >/dev/null); rc=$?
   if [[ $rc -ne $code || $err != *"$want"* || $(wc -l <<<"$err") -ne 1 ]]; then
-    echo "FAIL: lh-xfer-tcp $* -> rc $rc (want $code), stderr: $err" >&2
+    echo "FAIL: lh-xfer $* -> rc $rc (want $code), stderr: $err" >&2
     failures=$((failures + 1))
   else
-    echo "ok: lh-xfer-tcp $* -> $rc: $err"
+    echo "ok: lh-xfer $* -> $rc: $err"
   fi
 }
 # A loopback port nobody listens on (the discard port).
 dead=127.0.0.1:9
+T=(--transport tcp)
 expect 2 "subcommand is required" --
-expect 2 "--listen is required" -- serve
-expect 2 "no unit" -- send --to $dead --size 10
-expect 2 "missing \":PORT\"" -- send --to 127.0.0.1 --size 1MiB
-expect 2 "--streams" -- send --to $dead --size 1MiB --streams 0
-expect 2 "--rate and --rtt go together" -- send --to $dead --size 1MiB --rate 10gbit
-expect 2 "either --bdp or --rate" -- send --to $dead --size 1MiB --bdp 1MiB --rate 1gbit --rtt 1ms
-expect 2 "\"nosuchcc\" is not available in this kernel (available:" -- send --to $dead --size 1MiB --cc nosuchcc
-expect 2 "connect to $dead: Connection refused" -- send --to $dead --size 1MiB --connect-timeout 1s
+expect 2 "--listen is required" -- serve "${T[@]}"
+expect 2 "--transport \"udp\": expected longhaul or tcp" -- send --to $dead --size 1MiB --transport udp
+expect 2 "no unit" -- send "${T[@]}" --to $dead --size 10
+expect 2 "missing \":PORT\"" -- send "${T[@]}" --to 127.0.0.1 --size 1MiB
+expect 2 "--streams" -- send "${T[@]}" --to $dead --size 1MiB --streams 0
+expect 2 "--streams applies to --transport tcp" -- send --to $dead --size 1MiB --streams 8
+expect 2 "--mtu applies to --transport longhaul" -- send "${T[@]}" --to $dead --size 1MiB --mtu 9000B
+expect 2 "--bdp applies to --transport tcp" -- serve --listen 127.0.0.1:0 --bdp 1MiB
+expect 2 "--rate and --rtt go together" -- send "${T[@]}" --to $dead --size 1MiB --rate 10gbit
+expect 2 "either --bdp or --rate" -- send "${T[@]}" --to $dead --size 1MiB --bdp 1MiB --rate 1gbit --rtt 1ms
+expect 2 "\"nosuchcc\" is not available in this kernel (available:" -- send "${T[@]}" --to $dead --size 1MiB --cc nosuchcc
+expect 2 "connect to $dead: Connection refused" -- send "${T[@]}" --to $dead --size 1MiB --connect-timeout 1s
 [[ $failures -eq 0 ]] || exit 1
 
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
-"$xfer" serve --listen 127.0.0.1:0 --once >"$tmp/srv.log" 2>&1 &
+"$xfer" serve --transport tcp --listen 127.0.0.1:0 --once >"$tmp/srv.log" 2>&1 &
 srv_pid=$!
 port=""
 for _ in $(seq 200); do
-  port=$(sed -n 's/^lh-xfer-tcp: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.log")
+  port=$(sed -n 's/^lh-xfer: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.log")
   [[ -n $port ]] && break
   kill -0 "$srv_pid" 2>/dev/null || fail "server exited early"
   sleep 0.05
@@ -54,7 +60,7 @@ done
 [[ -n $port ]] || fail "server did not report its port within 10 s"
 
 rc=0
-timeout 90 "$xfer" send --to "127.0.0.1:$port" --size 256MiB --shard 32MiB --streams 8 --cc bbr --json \
+timeout 90 "$xfer" send --transport tcp --to "127.0.0.1:$port" --size 256MiB --shard 32MiB --streams 8 --cc bbr --json \
   --duration-limit 60s >"$tmp/client.json" 2>"$tmp/client.err" || rc=$?
 [[ $rc -eq 0 ]] || { cat "$tmp/client.err" >&2; cat "$tmp/client.json" >&2; fail "client exited $rc"; }
 

@@ -117,7 +117,7 @@ void Receiver::listen() {
   check("listen on");
   result_.port = acceptor_.local_endpoint().port();
   if (!opt_.quiet) {
-    std::printf("lh-xfer-tcp: listening on %s (rcvbuf %s)\n",
+    std::printf("lh-xfer: listening on %s (tcp, rcvbuf %s)\n",
                 lh::host_port_text(acceptor_.local_endpoint().address().to_string(), result_.port).c_str(),
                 opt_.buffer_bytes == 0 ? "autotuned"
                                        : (std::to_string(result_.rcvbuf.granted) + " B of " +
@@ -347,7 +347,7 @@ void Receiver::finish(const std::shared_ptr<Transfer>& t) {
     std::string peer = "?";
     for (auto& c : t->conns)
       if (c && peer == "?") peer = c->peer;
-    std::printf("lh-xfer-tcp: %s %s: %llu of %llu shards verified (%llu bytes), %llu bad, %u streams%s%s\n",
+    std::printf("lh-xfer: %s %s: %llu of %llu shards verified (%llu bytes), %llu bad, %u streams%s%s\n",
                 peer.c_str(), ok ? "closed" : "failed", static_cast<unsigned long long>(t->verified),
                 static_cast<unsigned long long>(t->nshards), static_cast<unsigned long long>(t->verified_bytes),
                 static_cast<unsigned long long>(t->bad), t->streams, ok ? "" : "  (INCOMPLETE): ",

@@ -158,12 +158,12 @@ void Sender::on_ready(Stream& s, const error_code& ec) {
   if (setup_failed_) return;
   if (ec) {
     return handshake_error(opt_.to + " closed stream " + std::to_string(s.index) + " during the handshake (" +
-                               ec.message() + "); is `lh-xfer-tcp serve` running there?",
+                               ec.message() + "); is `lh-xfer serve --transport tcp` running there?",
                            TcpError::Kind::kUnreachable);
   }
   auto r = parse_frame(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&s.ready), sizeof(Frame)),
                        FrameType::kReady);
-  if (!r) return handshake_error(opt_.to + " sent no valid READY (not an lh-xfer-tcp receiver?)", TcpError::Kind::kUnreachable);
+  if (!r) return handshake_error(opt_.to + " sent no valid READY (not an lh-xfer --transport tcp receiver?)", TcpError::Kind::kUnreachable);
   if (r->x != static_cast<uint32_t>(ReadyStatus::kOk)) {
     return handshake_error(opt_.to + " refused the transfer: " +
                                (r->x == static_cast<uint32_t>(ReadyStatus::kTooLarge)
@@ -376,7 +376,7 @@ TcpSenderResult Sender::run() {
     if (tec || started_) return;
     handshake_error("no answer from " + opt_.to + " within " + format(opt_.connect_timeout) + " (" +
                         std::to_string(ready_) + " of " + std::to_string(opt_.streams) +
-                        " streams ready); is `lh-xfer-tcp serve` running there?",
+                        " streams ready); is `lh-xfer serve --transport tcp` running there?",
                     TcpError::Kind::kUnreachable);
   });
   io_.run();
