@@ -5,6 +5,9 @@
 // with a growing queue must. CUBIC: slow start, one multiplicative decrease per congestion event.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "transport/proto/cc/bbr.hpp"
 #include "transport/proto/cc/cubic.hpp"
 #include "transport/proto/cc/fixed_rate.hpp"
@@ -106,6 +109,41 @@ TEST(Bbr, HeavyLossWithQueueingCutsTheRate) {
   d.round(600'000'000, Nanos::from_ms(70), 0.10);
   d.round(600'000'000, Nanos::from_ms(70), 0.10);
   EXPECT_LE(d.bbr.pacing_rate().bps, static_cast<uint64_t>(1.25 * 0.7 * 1e9) + 1);
+}
+
+// Timing noise can leave a delivery-rate sample a few percent above the bottleneck in the max filter;
+// pacing at 1.0 of it then fills the bottleneck buffer round after round (a standing queue: every RTT
+// sample stands well above the base RTT). The cruise detects it, caps the model at the rate the
+// round actually delivered and drains with the 0.75 phase; without a queue nothing changes.
+TEST(Bbr, StandingQueueWhileCruisingIsDrained) {
+  const Nanos base = Nanos::from_ms(50);
+  // Returns the lowest pacing rate seen, and the highest cruise rate (0.8..1.2 Gbit/s) seen after the
+  // lowest one and before the next probe-up (> 1.2 Gbit/s).
+  auto run = [&](Nanos cruise_rtt, uint64_t& lowest, uint64_t& cruise_after) {
+    BbrDriver d;
+    for (uint64_t bw = 100'000'000; bw < 1'000'000'000; bw *= 2) d.round(bw, base);
+    for (int i = 0; i < 8; ++i) d.round(1'000'000'000, base);
+    EXPECT_EQ(d.bbr.mode(), Bbr::Mode::kProbeBw);
+    d.round(1'050'000'000, base);  // one inflated sample: the max filter holds it for 10 rounds
+    std::vector<uint64_t> pace;
+    for (int i = 0; i < 9; ++i) {
+      d.round(1'000'000'000, cruise_rtt);  // the bottleneck delivers 1 Gbit/s
+      d.now += Nanos::from_ms(1);          // rounds a little longer than the RTT: one gain phase each
+      pace.push_back(d.bbr.pacing_rate().bps);
+
+    }
+    const auto low = std::min_element(pace.begin(), pace.end());
+    lowest = *low;
+    cruise_after = 0;
+    for (auto it = low + 1; it != pace.end() && *it <= 1'200'000'000u; ++it) cruise_after = std::max(cruise_after, *it);
+  };
+  uint64_t lowest = 0, cruise = 0;
+  run(base, lowest, cruise);  // no queue: never below the (inflated) estimate outside the probe
+  EXPECT_EQ(lowest, 1'050'000'000u);
+  run(base + Nanos::from_ms(30), lowest, cruise);  // a 30 ms standing queue
+  EXPECT_LE(lowest, 750'000'000u);     // drained at 0.75 of what the round delivered
+  EXPECT_GT(cruise, 950'000'000u);     // then cruising at the delivered rate ...
+  EXPECT_LE(cruise, 1'000'000'000u);   // ... not at the inflated one
 }
 
 TEST(Cubic, SlowStartThenOneDecreasePerEvent) {

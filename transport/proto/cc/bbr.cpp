@@ -73,7 +73,24 @@ void Bbr::end_round_loss_check(Nanos now) {
   round_start_ = now;
 }
 
+void Bbr::end_round_queue_check(Nanos now) {
+  if (mode_ != Mode::kProbeBw || kCycle[cycle_idx_] != 1.0 || queue_drained_this_cycle_ || min_rtt_.ns == 0 ||
+      round_rtt_samples_ < 10 || round_low_count_ == 0 || now <= round_start_) {
+    return;
+  }
+  const Nanos low = round_low_rtt_[std::min<uint64_t>(round_rtt_samples_ / 10, round_low_count_ - 1)];
+  if (low <= min_rtt_ + std::max(min_rtt_ / 8, kStandingQueueFloor)) return;
+  const auto delivered_bps = static_cast<uint64_t>(static_cast<double>(round_delivered_) * 8e9 /
+                                                   static_cast<double>((now - round_start_).ns));
+  if (delivered_bps == 0) return;
+  bw_lo_ = std::min(bw_lo_, delivered_bps);
+  cycle_idx_ = 1;  // the 0.75 phase, until in flight is down to the (corrected) BDP
+  cycle_stamp_ = now;
+  queue_drained_this_cycle_ = draining_queue_ = true;
+}
+
 void Bbr::start_round(const AckEvent& e) {
+  end_round_queue_check(e.now);  // before the loss check resets the round's counters
   end_round_loss_check(e.now);
   // A round with fewer than 10 samples cannot tell an outlier from the base RTT: it only refreshes an
   // expired filter.
@@ -166,10 +183,16 @@ void Bbr::update_model_outputs(Nanos now, uint64_t in_flight, uint64_t acked) {
     bool advance = now - cycle_stamp_ > rtt;
     if (kCycle[cycle_idx_] > 1.0 && advance) advance = in_flight >= bdp(kCycle[cycle_idx_]) || now - cycle_stamp_ > rtt * 2;
     if (kCycle[cycle_idx_] < 1.0) advance = advance || in_flight <= bdp(1.0);
+    // Draining a standing queue takes as long as the queue needs (at most 4 RTTs), not one RTT.
+    if (draining_queue_) advance = in_flight <= bdp(1.0) || now - cycle_stamp_ > rtt * 4;
     if (advance) {
       cycle_idx_ = (cycle_idx_ + 1) % kCycle.size();
       cycle_stamp_ = now;
-      if (cycle_idx_ == 0) bw_lo_ = UINT64_MAX;  // probe up: forget the last congestion cap
+      draining_queue_ = false;
+      if (cycle_idx_ == 0) {  // probe up: forget the last congestion cap
+        bw_lo_ = UINT64_MAX;
+        queue_drained_this_cycle_ = false;
+      }
     }
     pacing_gain_ = kCycle[cycle_idx_];
   }

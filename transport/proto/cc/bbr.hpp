@@ -7,8 +7,11 @@
 // far above the threshold): long-haul paths lose packets at random without any queue, and cutting the
 // rate for that loss would waste the path. The response caps the rate model at beta·bw (bw_lo) until
 // the next probe-up phase, and never below the rate actually delivered in that round (BBRv2's
-// bw_latest), so a burst of losses cannot compound into a collapse. Rates bit/s, sizes bytes, times
-// lh::Nanos.
+// bw_latest), so a burst of losses cannot compound into a collapse. A standing queue while cruising
+// (the max filter kept a delivery-rate sample that timing noise inflated, so pacing at 1.0 fills the
+// bottleneck buffer a few percent per round) is drained once per gain cycle: the model is capped at
+// the round's measured delivery rate (the bottleneck's rate, since the queue never emptied) and the
+// 0.75 phase runs until the queue is gone. Rates bit/s, sizes bytes, times lh::Nanos.
 #pragma once
 
 #include <algorithm>
@@ -48,9 +51,13 @@ class Bbr {
   static constexpr double kBeta = 0.7;           // rate cap after a congestive round
   static constexpr uint64_t kMinRoundPackets = 32;  // rounds with fewer packets: loss not judged
   static constexpr std::array<double, 8> kCycle = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
+  // A standing queue while cruising: even the round's 10th-percentile RTT stands this far above
+  // the path's base RTT (max of min_rtt/8 and this floor).
+  static constexpr Nanos kStandingQueueFloor = Nanos::from_ms(2);
 
   void start_round(const AckEvent& e);
   void end_round_loss_check(Nanos now);
+  void end_round_queue_check(Nanos now);
   void update_model_outputs(Nanos now, uint64_t in_flight, uint64_t acked);
   void update_ack_aggregation(Nanos now, uint64_t acked);
   uint64_t bdp(double gain) const;
@@ -92,6 +99,7 @@ class Bbr {
   uint32_t full_bw_count_ = 0;
   size_t cycle_idx_ = 0;
   Nanos cycle_stamp_{0};
+  bool queue_drained_this_cycle_ = false, draining_queue_ = false;
   uint64_t round_lost_ = 0, round_delivered_ = 0;
   Nanos round_start_{0};
   bool filled_pipe_ = false;
