@@ -131,7 +131,10 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   const std::string tool = ctx.opt.xfer.string();
   const std::string ns_a = ctx.topo.prefix() + "A", ns_b = ctx.topo.prefix() + "B";
 
-  std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once"};
+  // Every transport's loop runs SCHED_FIFO (below lh-emu's worker), so host load does not hand kernel
+  // TCP, which works in softirq, an advantage over a user-space transport (see realtime_loop.hpp).
+  std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once",
+                               "--realtime"};
   if (tcp) srv.insert(srv.end(), {"--transport", "tcp", "--bdp", format(bdp)});
   ChildProcess server(srv, raw / (tag + "-server.out"), raw / (tag + "-server.err"));
   const std::regex listen_re(std::string("listening on ") + kAddrB + ":([0-9]+)");
@@ -150,7 +153,7 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
 
   std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
                                "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
-                               "--duration-limit", format(ctx.m.duration_limit)};
+                               "--duration-limit", format(ctx.m.duration_limit), "--realtime"};
   if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
   const auto t0 = Clock::now();
   row["emu_t0_s"] = std::chrono::duration<double>(t0 - ctx.emu_t0).count();

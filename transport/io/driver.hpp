@@ -9,6 +9,8 @@
 // clock (src/clock.hpp), so the hot loop has no virtual calls.
 #pragma once
 
+#include <time.h>
+
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
@@ -16,7 +18,9 @@
 #include <span>
 
 #include "src/clock.hpp"
+#include "src/realtime.hpp"
 #include "src/units.hpp"
+#include "transport/io/cpu_budget.hpp"
 #include "transport/io/socket_addr.hpp"
 #include "transport/io/udp_ring.hpp"
 
@@ -42,6 +46,9 @@ struct DriverConfig {
   // its burst allowance accumulate into one GSO batch. Received datagrams still wake the loop at
   // once; only timer-driven work (pacing, ACK delay, loss timers) may run up to this late.
   Nanos min_sleep = Nanos::from_us(50);
+  // For a SCHED_FIFO loop (lh-xfer --realtime): above this share of CPU time per 10 ms window the
+  // loop pauses (cpu_budget.hpp), so RT throttling never freezes it. 1.0 = no budget (the default).
+  double max_cpu_share = 1.0;
 };
 
 struct DriverStats {
@@ -50,13 +57,17 @@ struct DriverStats {
   uint64_t datagrams_in = 0;
   uint64_t datagrams_out = 0;
   uint64_t tx_slot_stalls = 0;  // turns that stopped pulling because every ring slot was busy
+  uint64_t budget_pauses = 0;   // pauses the CPU budget imposed (max_cpu_share < 1)
 };
 
 template <DatagramEngine E, Clock C = MonotonicClock>
 class Driver {
  public:
   Driver(UdpRing& ring, E& engine, C clock = C{}, DriverConfig config = {})
-      : ring_(ring), engine_(engine), clock_(clock), config_(config) {}
+      : ring_(ring), engine_(engine), clock_(clock), config_(config),
+        budget_(Nanos::from_ms(10), config.max_cpu_share) {
+    if (config_.max_cpu_share < 1.0) budget_.start(clock_.now(), Nanos{thread_cpu_ns()});
+  }
 
   Nanos now() const { return clock_.now(); }
   E& engine() { return engine_; }
@@ -67,6 +78,15 @@ class Driver {
   void run_once(Nanos max_wait) {
     ++stats_.turns;
     Nanos t = clock_.now();
+    if (config_.max_cpu_share < 1.0 && budget_.due(t)) {
+      const Nanos pause = budget_.close_window(t, Nanos{thread_cpu_ns()});
+      if (pause.ns > 0) {
+        ++stats_.budget_pauses;
+        const timespec ts{static_cast<time_t>(pause.ns / 1'000'000'000), static_cast<long>(pause.ns % 1'000'000'000)};
+        nanosleep(&ts, nullptr);
+        t = clock_.now();
+      }
+    }
     if (engine_.next_timeout() <= t) {
       engine_.on_timeout(t);
       ++stats_.timeouts_fired;
@@ -125,6 +145,7 @@ class Driver {
   E& engine_;
   C clock_;
   DriverConfig config_;
+  CpuBudget budget_;
   DriverStats stats_;
   SocketAddr to_;
 };

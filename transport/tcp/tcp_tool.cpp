@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "src/realtime.hpp"
 #include "src/units.hpp"
 #include "transport/tcp/tcp_error.hpp"
 
@@ -21,6 +22,15 @@ auto parse_flag(const char* flag, const std::string& text, F&& parse) {
     return parse(text);
   } catch (const std::exception& e) {
     throw std::invalid_argument(std::string(flag) + ": " + e.what());
+  }
+}
+
+constexpr int kLoopPriority = 5;  // lh-xfer's (transport/tools/realtime_loop.hpp)
+
+void go_realtime(bool realtime) {
+  if (!realtime) return;
+  if (const std::string err = make_thread_realtime(kLoopPriority); !err.empty()) {
+    std::fprintf(stderr, "lh-xfer: --realtime: %s (continuing without)\n", err.c_str());
   }
 }
 
@@ -49,7 +59,8 @@ uint64_t buffer_bytes_from_flags(const std::string& bdp, const std::string& rate
   return bytes;
 }
 
-int serve_main(TcpReceiverOptions& o) {
+int serve_main(TcpReceiverOptions& o, bool realtime) {
+  go_realtime(realtime);
   o.stop = &g_stop;
   o.on_listening = [](uint16_t, const BufferGrant& g) {
     if (g.capped()) std::fprintf(stderr, "lh-xfer: %s\n", grant_note("SO_RCVBUF", "net.core.rmem_max", g).c_str());
@@ -60,7 +71,8 @@ int serve_main(TcpReceiverOptions& o) {
   return !o.once || r.transfers_ok == 1 ? 0 : 1;
 }
 
-int send_main(const TcpSenderOptions& o, bool json) {
+int send_main(const TcpSenderOptions& o, bool json, bool realtime) {
+  go_realtime(realtime);
   TcpSenderResult r = run_tcp_sender(o);
   if (r.sndbuf.capped()) std::fprintf(stderr, "lh-xfer: %s\n", grant_note("SO_SNDBUF", "net.core.wmem_max", r.sndbuf).c_str());
   if (json) {

@@ -18,10 +18,12 @@ namespace lh::xport::tcp {
 uint64_t buffer_bytes_from_flags(const std::string& bdp, const std::string& rate, const std::string& rtt);
 
 // Accepts transfers until SIGINT/SIGTERM (or one, with o.once). Returns the exit code.
-int serve_main(TcpReceiverOptions& o);
+// `realtime`: the (single) thread runs SCHED_FIFO at lh-xfer's loop priority, as the longhaul
+// transport's loop does with --realtime (src/realtime.hpp); kernel TCP does its own work in softirq.
+int serve_main(TcpReceiverOptions& o, bool realtime = false);
 
 // One transfer; prints the summary (table, or JSON with `json`). Returns the exit code.
-int send_main(const TcpSenderOptions& o, bool json);
+int send_main(const TcpSenderOptions& o, bool json, bool realtime = false);
 
 // lh-xfer's exit code for a TcpError: 1 when the peer refused or the connection failed, else 2.
 int exit_code(const TcpError& e);

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
 
   std::string listen, s_max_region = "4GiB", s_mtu_srv = "1472B", srv_transport = "longhaul";
   std::string s_bdp_srv, s_rate_srv, s_rtt_srv;
-  bool once = false, srv_no_gso = false, srv_no_gro = false, srv_no_ms = false, srv_stats = false;
+  bool once = false, srv_no_gso = false, srv_no_gro = false, srv_no_ms = false, srv_stats = false, srv_rt = false;
   CLI::App* serve = app.add_subcommand("serve", "accept transfers and verify every shard");
   serve->add_option("--listen", listen, "ADDR:PORT to bind, e.g. 0.0.0.0:9000 or [::]:9000")->required();
   serve->add_option("--transport", srv_transport, "longhaul (UDP, default) or tcp (the TCP baseline)");
@@ -124,11 +124,13 @@ int main(int argc, char** argv) {
   serve->add_flag("--no-gro", srv_no_gro, "receive without UDP GRO");
   serve->add_flag("--no-multishot", srv_no_ms, "receive with batched single-shot recvmsg");
   serve->add_flag("--io-stats", srv_stats, "print datapath counters on stderr at exit");
+  serve->add_flag("--realtime", srv_rt, "run the event loop SCHED_FIFO (needs root; for a shared host: a busy "
+                                        "CPU then delays neither pacing nor ACKs)");
 
   std::string to, s_size, s_shard = "64MiB", s_cc, s_limit = "600s", s_connect = "3s", s_mtu = "1472B";
   std::string transport = "longhaul", s_bdp, s_rate, s_rtt;
   unsigned slots = 4, streams = 1;
-  bool json = false, no_gso = false, no_gro = false, no_ms = false, io_stats = false;
+  bool json = false, no_gso = false, no_gro = false, no_ms = false, io_stats = false, realtime = false;
   CLI::App* send = app.add_subcommand("send", "write --size bytes into a server's memory, shard by shard");
   send->add_option("--to", to, "server ADDR:PORT")->required();
   send->add_option("--transport", transport, "longhaul (UDP, default) or tcp (the TCP baseline)");
@@ -151,6 +153,8 @@ int main(int argc, char** argv) {
   send->add_flag("--no-gro", no_gro, "receive without UDP GRO");
   send->add_flag("--no-multishot", no_ms, "receive with batched single-shot recvmsg");
   send->add_flag("--io-stats", io_stats, "print datapath counters on stderr at the end");
+  send->add_flag("--realtime", realtime, "run the event loop SCHED_FIFO (needs root; for a shared host: a busy "
+                                         "CPU then delays neither pacing nor ACKs)");
 
   try {
     app.parse(argc, argv);
@@ -177,7 +181,7 @@ int main(int argc, char** argv) {
         o.once = once;
         o.max_region = max_region;
         o.buffer_bytes = tcp_buffer(s_bdp_srv, s_rate_srv, s_rtt_srv);
-        return lh::xport::tcp::serve_main(o);
+        return lh::xport::tcp::serve_main(o, srv_rt);
       }
 #endif
       lh::xport::tools::ServerOptions o;
@@ -189,6 +193,7 @@ int main(int argc, char** argv) {
       o.allow_gro = !srv_no_gro;
       o.allow_multishot = !srv_no_ms;
       o.io_stats = srv_stats;
+      o.realtime = srv_rt;
       return lh::xport::tools::run_server(o);
     }
     const Transport t = parse_transport(transport);
@@ -214,7 +219,7 @@ int main(int argc, char** argv) {
       o.buffer_bytes = tcp_buffer(s_bdp, s_rate, s_rtt);
       o.duration_limit = limit;
       o.connect_timeout = connect;
-      return lh::xport::tcp::send_main(o, json);
+      return lh::xport::tcp::send_main(o, json, realtime);
     }
 #endif
     lh::xport::tools::ClientOptions o;
@@ -232,6 +237,7 @@ int main(int argc, char** argv) {
     o.allow_gro = !no_gro;
     o.allow_multishot = !no_ms;
     o.io_stats = io_stats;
+    o.realtime = realtime;
     return lh::xport::tools::run_client(o);
   } catch (const Fail& e) {
     std::fprintf(stderr, "lh-xfer: %s\n", e.what());

@@ -17,6 +17,7 @@
 #include <span>
 #include <thread>
 
+#include "src/realtime.hpp"
 #include "transport/proto/stream_hash.hpp"
 #include "transport/tools/xfer_pattern.hpp"
 
@@ -68,6 +69,7 @@ class ShardPreparer {
 
  private:
   void run() {
+    make_thread_normal();  // bulk hashing: never at the event loop's realtime priority
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       cv_.wait(lock, [this] { return stop_ || !todo_.empty(); });

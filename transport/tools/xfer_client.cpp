@@ -16,6 +16,7 @@
 #include "transport/io/udp_ring.hpp"
 #include "transport/proto/endpoint.hpp"
 #include "transport/tools/endpoint_engine.hpp"
+#include "transport/tools/realtime_loop.hpp"
 #include "transport/tools/huge_buffer.hpp"
 #include "transport/tools/shard_preparer.hpp"
 #include "transport/tools/xfer_control.hpp"
@@ -72,7 +73,7 @@ int run_client(const ClientOptions& opt) {
   ecfg.conn.fixed_rate = opt.fixed_rate;
   Endpoint ep(ecfg);
   EndpointEngine engine(ep);
-  io::Driver<EndpointEngine> driver(ring, engine);
+  io::Driver<EndpointEngine> driver(ring, engine, {}, driver_config(opt.realtime));
 
   Connection& conn = ep.connect(to_peer(opt.to), driver.now());
   ControlMessage hello{.type = ControlType::kHello, .slots = static_cast<uint32_t>(slots), .a = opt.size,
@@ -251,9 +252,10 @@ int run_client(const ClientOptions& opt) {
                    driver.now() + Nanos::from_s(2));
 
   if (opt.io_stats) {
-    std::fprintf(stderr, "lh-xfer send io: %s; driver %llu turns, %llu timeouts\n", io::to_string(ring.stats()).c_str(),
-                 static_cast<unsigned long long>(driver.stats().turns),
-                 static_cast<unsigned long long>(driver.stats().timeouts_fired));
+    std::fprintf(stderr, "lh-xfer send io: %s; driver %llu turns, %llu timeouts, %llu CPU-budget pauses\n",
+                 io::to_string(ring.stats()).c_str(), static_cast<unsigned long long>(driver.stats().turns),
+                 static_cast<unsigned long long>(driver.stats().timeouts_fired),
+                 static_cast<unsigned long long>(driver.stats().budget_pauses));
   }
   const ConnectionStats& st = conn.stats();
   sum.packets_sent = st.packets_sent;

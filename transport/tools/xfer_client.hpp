@@ -29,6 +29,7 @@ struct ClientOptions {
   bool progress = false;                     // status line on stderr (callers set it when it is a tty)
   bool allow_gso = true, allow_gro = true, allow_multishot = true;
   bool io_stats = false;                // print datapath counters on stderr at the end
+  bool realtime = false;                // SCHED_FIFO event loop under a CPU budget (see driver_config)
   uint64_t seed = 0x6c682d78666572ull;       // pattern seed, sent to the server in HELLO
 };
 

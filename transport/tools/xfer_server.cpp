@@ -15,6 +15,7 @@
 #include "transport/io/udp_ring.hpp"
 #include "transport/proto/endpoint.hpp"
 #include "transport/tools/endpoint_engine.hpp"
+#include "transport/tools/realtime_loop.hpp"
 #include "transport/tools/huge_buffer.hpp"
 #include "transport/tools/xfer_control.hpp"
 #include "transport/tools/xfer_pattern.hpp"
@@ -76,7 +77,7 @@ int run_server(const ServerOptions& opt) {
   ecfg.conn.initial_window = kInitialWindow;
   Endpoint ep(ecfg);
   EndpointEngine engine(ep);
-  io::Driver<EndpointEngine> driver(ring, engine);
+  io::Driver<EndpointEngine> driver(ring, engine, {}, driver_config(opt.realtime));
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   if (!opt.quiet) {
@@ -139,6 +140,7 @@ int run_server(const ServerOptions& opt) {
             s->preparing = true;
             Session* raw = s;
             s->populate = std::thread([raw] {
+              lh::make_thread_normal();  // faulting in gigabytes: never at the loop's realtime priority
               raw->region.populate();
               raw->populated.store(true, std::memory_order_release);
             });
@@ -188,7 +190,10 @@ int run_server(const ServerOptions& opt) {
       it = sessions.erase(it);
     }
   }
-  if (opt.io_stats) std::fprintf(stderr, "lh-xfer serve io: %s\n", io::to_string(ring.stats()).c_str());
+  if (opt.io_stats) {
+    std::fprintf(stderr, "lh-xfer serve io: %s; %llu CPU-budget pauses\n", io::to_string(ring.stats()).c_str(),
+                 static_cast<unsigned long long>(driver.stats().budget_pauses));
+  }
   return opt.once ? exit_code : 0;
 }
 

@@ -20,6 +20,7 @@ struct ServerOptions {
   uint16_t mtu = 1472;
   bool allow_gso = true, allow_gro = true, allow_multishot = true;
   bool io_stats = false;                // print datapath counters on stderr at the end
+  bool realtime = false;                // SCHED_FIFO event loop under a CPU budget (see driver_config)
   bool quiet = false;                   // no per-transfer line on stdout
 };
 
