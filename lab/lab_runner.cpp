@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -16,6 +17,8 @@
 
 #include "lab/child_process.hpp"
 #include "lab/report.hpp"
+#include "lab/trace_report.hpp"
+#include "src/clock.hpp"
 #include "src/units.hpp"
 #include "transport/tcp/sysctl_guard.hpp"
 
@@ -30,15 +33,6 @@ constexpr const char* kAddrB = "10.77.0.2";
 constexpr int kExitDurationLimit = 3;   // lh-xfer (both transports): the duration limit ended the transfer
 
 void progress(const std::string& s) { fmt::print(stderr, "lh-lab: {}\n", s); }
-
-std::string utc_now(const char* fmtstr) {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, fmtstr, &tm);
-  return buf;
-}
 
 std::string human_duration(double s) {
   if (s < 60) return fmt::format("{:.0f}s", s);
@@ -114,6 +108,92 @@ struct RunContext {
   Clock::time_point emu_t0;
 };
 
+// One run's two processes: `srv` (in B) must print "listening on B:PORT" within 15 s; then the client
+// built for that port (in A) runs until it exits or the duration limit plus 30 s passes, and the server
+// gets 15 s to finish. Records emu_t0_s/emu_t1_s, client_rc and server_rc in `row`. Returns the
+// client's exit code; nullopt (row: ok false, error) when the server never listened, or when Ctrl-C
+// stopped the run (row: interrupted — not a result, run_matrix drops it).
+std::optional<int> run_pair(const RunContext& ctx, const std::string& tag, const std::vector<std::string>& srv,
+                            const std::function<std::vector<std::string>(const std::string&)>& client_for_port,
+                            const fs::path& client_out, nlohmann::json& row) {
+  const fs::path raw = ctx.dir / "raw";
+  ChildProcess server(srv, raw / (tag + "-server.out"), raw / (tag + "-server.err"));
+  const std::regex listen_re(std::string("listening on ") + kAddrB + ":([0-9]+)");
+  std::smatch match;
+  std::string port;
+  server.wait_until([&] {
+    const std::string text = read_text(raw / (tag + "-server.out"));
+    if (std::regex_search(text, match, listen_re)) port = match[1];
+    return !port.empty();
+  }, milliseconds(15000), ctx.opt.stop);
+  if (stopping(ctx.opt)) {
+    row["ok"] = false, row["interrupted"] = true, row["error"] = "interrupted (Ctrl-C)";
+    return std::nullopt;
+  }
+  if (port.empty()) {
+    row["ok"] = false;
+    row["error"] = fmt::format("server did not report its port: {}", last_line(read_text(raw / (tag + "-server.err"))));
+    return std::nullopt;
+  }
+  row["emu_t0_s"] = std::chrono::duration<double>(Clock::now() - ctx.emu_t0).count();
+  ChildProcess client(client_for_port(port), client_out, raw / (tag + "-client.err"));
+  std::optional<int> rc = client.wait_for(milliseconds(ctx.m.duration_limit.ns / 1'000'000 + 30'000), ctx.opt.stop);
+  if (!rc) rc = client.stop(SIGTERM, milliseconds(3000));
+  row["emu_t1_s"] = std::chrono::duration<double>(Clock::now() - ctx.emu_t0).count();
+  row["client_rc"] = *rc;
+  const std::optional<int> src = server.wait_for(milliseconds(15000), ctx.opt.stop);
+  row["server_rc"] = src ? *src : server.stop(SIGTERM, milliseconds(3000));
+  if (stopping(ctx.opt)) {
+    row["ok"] = false, row["interrupted"] = true, row["error"] = "interrupted (Ctrl-C)";
+    return std::nullopt;
+  }
+  return rc;
+}
+
+// One cell of a trace workload: `lh-trace replay --serve` in B, the replay client in A; the client's
+// JSON Lines become row["replay"] (trace_workload.hpp) and row["summary"] (its summary + "seconds").
+nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t index, Bytes bdp, nlohmann::json row) {
+  const fs::path raw = ctx.dir / "raw";
+  const std::string tag = fmt::format("run-{:03d}", index);
+  const std::string name = replay_transport_name(t), tool = ctx.opt.trace_tool.string();
+  row["tool"] = "lh-trace replay";
+  row["workload"] = ctx.m.workload.text;
+  row["replay_transport"] = name;
+  row.erase("size_bytes");
+  row["size_bytes"] = ctx.m.workload.bytes_forward + ctx.m.workload.bytes_reverse;
+  const bool tcp = t.tool == TransportTool::kTcp;
+  std::vector<std::string> srv{"ip", "netns", "exec", ctx.topo.prefix() + "B", tool, "replay", "--serve", "--listen",
+                               fmt::format("{}:0", kAddrB), "--transport", name, "--once"};
+  if (tcp) srv.insert(srv.end(), {"--bdp", format(bdp)});
+  const fs::path json = raw / (tag + "-replay.jsonl");
+  const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
+    std::vector<std::string> cli{"ip", "netns", "exec", ctx.topo.prefix() + "A", tool, "replay",
+                                 ctx.m.workload.trace.string(), "--transport", name, "--peer",
+                                 fmt::format("{}:{}", kAddrB, port), "--json", json.string(), "--duration-limit",
+                                 format(ctx.m.duration_limit)};
+    if (tcp) cli.insert(cli.end(), {"--bdp", format(bdp)});
+    return cli;
+  }, raw / (tag + "-client.txt"), row);
+  if (!rc) return row;
+
+  const bool parsed = add_replay_results(row, read_lines(json));
+  row["summary"] = parsed ? row["replay"]["summary"] : nlohmann::json(nullptr);
+  const bool complete = parsed && row["summary"].value("complete", false);
+  if (parsed) row["summary"]["seconds"] = row["summary"].value("total_ns", int64_t{0}) * 1e-9;
+  // Exit 3: the duration limit stopped the replay; the steps that ended are measured.
+  const bool measured_incomplete = *rc == kExitDurationLimit && parsed && !complete && !row["replay"]["step"].empty();
+  row["ok"] = (*rc == 0 && complete) || measured_incomplete;
+  row["complete"] = *rc == 0 && complete;
+  if (measured_incomplete) {
+    row["incomplete"] = fmt::format("duration limit {} reached after {} of {} steps", format(ctx.m.duration_limit),
+                                    row["replay"]["step"].size(), ctx.m.workload.steps);
+  } else if (!row["ok"].get<bool>()) {
+    row["error"] = fmt::format("replay client exit {}{}: {}", *rc, complete ? "" : ", replay not completed",
+                               last_line(read_text(raw / (tag + "-client.err"))));
+  }
+  return row;
+}
+
 nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const TransportSpec& t, int repeat, size_t index) {
   const ProfileKeys keys = profile_keys(pt.profile);
   const Bytes bdp{std::max<uint64_t>(keys.bdp().n, 1 << 20)};
@@ -125,6 +205,7 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   if (pt.sweep_loss) row["sweep_loss"] = *pt.sweep_loss, row["sweep_loss_model"] = pt.sweep_loss_model;
   if (keys.loss_model == "gilbert-elliott") row["ge_burst"] = keys.ge_burst;
   if (pt.sweep_delay) row["sweep_delay_ms"] = pt.sweep_delay->ms();
+  if (ctx.m.workload.kind == Workload::Kind::kTrace) return run_replay(ctx, t, index, bdp, std::move(row));
   const fs::path raw = ctx.dir / "raw";
   const std::string tag = fmt::format("run-{:03d}", index);
   const bool tcp = t.tool == TransportTool::kTcp;
@@ -136,35 +217,14 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once",
                                "--realtime"};
   if (tcp) srv.insert(srv.end(), {"--transport", "tcp", "--bdp", format(bdp)});
-  ChildProcess server(srv, raw / (tag + "-server.out"), raw / (tag + "-server.err"));
-  const std::regex listen_re(std::string("listening on ") + kAddrB + ":([0-9]+)");
-  std::smatch match;
-  std::string port;
-  server.wait_until([&] {
-    const std::string text = read_text(raw / (tag + "-server.out"));
-    if (std::regex_search(text, match, listen_re)) port = match[1];
-    return !port.empty();
-  }, milliseconds(15000), ctx.opt.stop);
-  if (port.empty()) {
-    row["ok"] = false;
-    row["error"] = fmt::format("server did not report its port: {}", last_line(read_text(raw / (tag + "-server.err"))));
-    return row;
-  }
-
-  std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
-                               "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
-                               "--duration-limit", format(ctx.m.duration_limit), "--realtime"};
-  if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
-  const auto t0 = Clock::now();
-  row["emu_t0_s"] = std::chrono::duration<double>(t0 - ctx.emu_t0).count();
-  ChildProcess client(cli, raw / (tag + "-client.json"), raw / (tag + "-client.err"));
-  const auto grace = milliseconds(ctx.m.duration_limit.ns / 1'000'000 + 30'000);
-  std::optional<int> rc = client.wait_for(grace, ctx.opt.stop);
-  if (!rc) rc = client.stop(SIGTERM, milliseconds(3000));
-  row["emu_t1_s"] = std::chrono::duration<double>(Clock::now() - ctx.emu_t0).count();
-  row["client_rc"] = *rc;
-  const std::optional<int> src = server.wait_for(milliseconds(15000), ctx.opt.stop);
-  row["server_rc"] = src ? *src : server.stop(SIGTERM, milliseconds(3000));
+  const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
+    std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
+                                 "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
+                                 "--duration-limit", format(ctx.m.duration_limit), "--realtime"};
+    if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
+    return cli;
+  }, raw / (tag + "-client.json"), row);
+  if (!rc) return row;
 
   const std::string out = read_text(raw / (tag + "-client.json"));
   nlohmann::json summary = nlohmann::json::parse(out, nullptr, false);
@@ -231,9 +291,12 @@ std::vector<PlotSpec> render(const fs::path& dir, const std::vector<PlotSpec>& p
 
 void check_environment(const Matrix& m, const RunnerOptions& opt) {
   if (::geteuid() != 0) throw std::runtime_error("lh-lab needs root (network namespaces, sysctls, DPDK)");
-  (void)m;  // every transport runs lh-xfer (the TCP baselines with --transport tcp)
+  // Every transport runs lh-xfer (the TCP baselines with --transport tcp), or lh-trace for a trace workload.
+  const bool trace = m.workload.kind == Workload::Kind::kTrace;
   const std::vector<std::pair<const char*, fs::path>> need{
-      {"lh-emu (--emu)", opt.emu}, {"scripts/topology (--topology)", opt.topology}, {"lh-xfer (--xfer)", opt.xfer}};
+      {"lh-emu (--emu)", opt.emu}, {"scripts/topology (--topology)", opt.topology},
+      trace ? std::pair<const char*, fs::path>{"lh-trace (--trace-tool)", opt.trace_tool}
+            : std::pair<const char*, fs::path>{"lh-xfer (--xfer)", opt.xfer}};
   for (const auto& [what, p] : need) {
     if (!fs::exists(p)) throw std::runtime_error(fmt::format("{} not found at '{}'", what, p.string()));
   }
@@ -284,8 +347,18 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
         progress(fmt::format("run {}/{}: {} / {} #{} (elapsed {}, ETA {})", index, m.run_count(), pt.label, t.name, r + 1,
                              human_duration(elapsed), eta));
         nlohmann::json row = run_one(ctx, pt, t, r, index);
+        if (row.value("interrupted", false)) {  // Ctrl-C: a run cut short is no result; nothing is recorded
+          progress("  → interrupted; not recorded");
+          break;
+        }
         if (!emu.running()) row["error"] = "lh-emu exited during the run: " + last_line(read_text(emu_err)), row["ok"] = false;
-        if (row["ok"].get<bool>()) {
+        if (row["ok"].get<bool>() && row.contains("replay")) {
+          progress(fmt::format("  → mean step {:.1f} ms (comm {:.1f}, exposed {:.1f}), slowdown {}{}",
+                               row.value("mean_step_ms", 0.0), row.value("mean_comm_ms", 0.0),
+                               row.value("mean_exposed_ms", 0.0),
+                               row["slowdown"].is_number() ? fmt::format("{:.3f}", row["slowdown"].get<double>()) : "-",
+                               row.value("complete", true) ? "" : " (INCOMPLETE: " + row.value("incomplete", std::string()) + ")"));
+        } else if (row["ok"].get<bool>()) {
           const auto& s = row["summary"];
           progress(fmt::format("  → {:.1f} Mbit/s, {:.2f} s, {} retransmits{}", s.value("bits_per_second", 0.0) / 1e6,
                                s.value("seconds", 0.0), s.value("retransmits", 0),
@@ -303,11 +376,14 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
   res.stopped = stopping(opt);
 
   res.cells = aggregate(res.rows);
-  res.table = summary_table(res.cells);
+  const bool trace = m.workload.kind == Workload::Kind::kTrace;
+  res.table = trace ? trace_table(res.rows) : summary_table(res.cells);
   write_file(res.dir / "summary.txt", res.table);
   IndexPage page{.run_id = res.run_id, .command_line = opt.command_line, .environment = environment(opt),
-                 .table_html = summary_html(res.cells)};
-  std::vector<PlotSpec> plots{goodput_plot(res.cells), loss_plot(res.rows, res.cells), scatter_plot(res.rows)};
+                 .table_html = trace ? trace_html(res.rows) : summary_html(res.cells)};
+  std::vector<PlotSpec> plots = trace ? std::vector<PlotSpec>{trace_slowdown_plot(res.rows)}
+                                      : std::vector<PlotSpec>{goodput_plot(res.cells), loss_plot(res.rows, res.cells),
+                                                              scatter_plot(res.rows)};
   // The time series of the longest successful run (most lh-emu intervals to show).
   const nlohmann::json* longest = nullptr;
   for (const nlohmann::json& r : res.rows) {

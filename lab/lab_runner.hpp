@@ -25,6 +25,7 @@ namespace lh::lab {
 struct RunnerOptions {
   std::filesystem::path emu;        // lh-emu binary
   std::filesystem::path xfer;       // lh-xfer (longhaul, and the TCP baselines with --transport tcp)
+  std::filesystem::path trace_tool; // lh-trace (the replay of a --workload trace:FILE)
   std::filesystem::path topology;   // scripts/topology
   std::filesystem::path out = "results";
   std::string command_line;         // recorded in index.html

@@ -23,6 +23,7 @@
 
 #include "lab/lab_runner.hpp"
 #include "lab/regression.hpp"
+#include "src/clock.hpp"
 #include "src/units.hpp"
 
 namespace {
@@ -37,6 +38,7 @@ struct Flags {
   std::string results = "results";
   std::string emu = LH_LAB_BUILD_ROOT "/emulator/dpdk/lh-emu";
   std::string xfer = LH_LAB_BUILD_ROOT "/transport/tools/lh-xfer";
+  std::string trace_tool = LH_LAB_BUILD_ROOT "/traces/lh-trace";
   std::string topology = LH_LAB_SOURCE_ROOT "/scripts/topology";
   std::string emu_stats_interval = "100ms";
 };
@@ -69,6 +71,9 @@ void add_matrix_flags(CLI::App& app, Flags& f) {
                  "mean loss-burst length in packets for ge-loss sweeps (loss 100% in the Bad state; default 4)");
   app.add_option("--base-profile", f.spec.base_profile, "profile (name or .toml) the sweeps modify (default: the first of --profiles)");
   app.add_option("--duration-limit", f.spec.duration_limit, "give up on one transfer after this long (e.g. 120s)");
+  app.add_option("--workload", f.spec.workload,
+                 "bulk (default: lh-xfer transfers of --size) or trace:FILE (each cell replays the gradient trace "
+                 "with lh-trace replay and reports per-step communication, exposed time and slowdown)");
 }
 
 void add_env_flags(CLI::App& app, Flags& f) {
@@ -79,6 +84,7 @@ void add_env_flags(CLI::App& app, Flags& f) {
   app.add_option("--emu", f.emu, "lh-emu binary");
   app.add_option("--xfer", f.xfer, "lh-xfer binary (runs every transport; TCP with --transport tcp)");
   app.add_option("--topology", f.topology, "scripts/topology");
+  app.add_option("--trace-tool", f.trace_tool, "lh-trace binary (runs --workload trace:FILE)");
   app.add_option("--emu-stats-interval", f.emu_stats_interval, "lh-emu stats period for the time-series plot");
 }
 
@@ -96,7 +102,7 @@ lh::lab::Matrix validate(Flags& f) {
 }
 
 lh::lab::RunOutcome execute(const lh::lab::Matrix& m, const Flags& f, const std::string& command_line) {
-  lh::lab::RunnerOptions opt{.emu = f.emu, .xfer = f.xfer, .topology = f.topology,
+  lh::lab::RunnerOptions opt{.emu = f.emu, .xfer = f.xfer, .trace_tool = f.trace_tool, .topology = f.topology,
                              .out = f.results, .command_line = command_line,
                              .emu_stats_interval = f.emu_stats_interval, .stop = &g_stop};
   lh::lab::check_environment(m, opt);
@@ -112,15 +118,6 @@ int run_exit_code(const lh::lab::RunOutcome& r) {
     if (c.failed != 0) return 3;
   }
   return 0;
-}
-
-std::string utc_iso() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -173,13 +170,16 @@ int main(int argc, char** argv) {
     if (base->parsed()) {
       const lh::lab::Matrix m = validate(base_f);
       if (!base_f.overrides.empty()) throw std::invalid_argument("baseline: --transport-override is for regress only");
+      if (m.workload.kind != lh::lab::Workload::Kind::kBulk) {
+        throw std::invalid_argument("baseline: --workload " + m.workload.text + " is for lh-lab run only");
+      }
       const lh::lab::RunOutcome r = execute(m, base_f, command_line);
       if (r.stopped) return 130;
       utsname u{};
       ::uname(&u);
       char host[256] = {};
       ::gethostname(host, sizeof host - 1);
-      const nlohmann::json meta{{"created_utc", utc_iso()}, {"host", host},
+      const nlohmann::json meta{{"created_utc", lh::utc_now()}, {"host", host},
                                 {"kernel", fmt::format("{} {}", u.sysname, u.release)},
                                 {"how", "measured on this host by `" + command_line + "`"},
                                 {"run_id", r.run_id}, {"note", note}};

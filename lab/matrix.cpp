@@ -170,7 +170,8 @@ LinkProfile resolve_profile(std::string_view name_or_file) {
   const std::string s(name_or_file);
   if (s.find('/') != std::string::npos || s.ends_with(".toml")) {
     if (!std::filesystem::exists(s)) throw std::invalid_argument(fmt::format("profile file '{}' does not exist", s));
-    return load_profile(s);
+    // Absolute, so trace files it names stay valid when the profile is re-written under the run folder.
+    return load_profile(std::filesystem::absolute(s));
   }
   for (const std::string& n : builtin_profile_names()) {
     if (n == s) return builtin_profile(s);
@@ -275,7 +276,7 @@ std::string profile_to_toml(const LinkProfile& p) {
 nlohmann::json to_json(const MatrixSpec& m) {
   return {{"profiles", m.profiles}, {"transports", m.transports}, {"sweeps", m.sweeps},
           {"base_profile", m.base_profile}, {"ge_burst", m.ge_burst}, {"size", m.size}, {"shard", m.shard},
-          {"repeat", m.repeat}, {"duration_limit", m.duration_limit}};
+          {"repeat", m.repeat}, {"duration_limit", m.duration_limit}, {"workload", m.workload}};
 }
 
 MatrixSpec matrix_from_json(const nlohmann::json& j) {
@@ -290,6 +291,7 @@ MatrixSpec matrix_from_json(const nlohmann::json& j) {
     m.shard = j.at("shard").get<std::string>();
     m.repeat = j.at("repeat").get<int>();
     m.duration_limit = j.at("duration_limit").get<std::string>();
+    m.workload = j.value("workload", m.workload);   // absent in baselines recorded before trace workloads
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(fmt::format("matrix: {}", e.what()));
@@ -318,6 +320,7 @@ Matrix build_matrix(const MatrixSpec& spec, const std::map<std::string, std::str
     throw std::invalid_argument(fmt::format("--duration-limit '{}': {}", spec.duration_limit, e.what()));
   }
   m.transports = resolve_transports(spec.transports, overrides);
+  m.workload = parse_workload(spec.workload);
   m.ge_burst = parse_ge_burst(spec.ge_burst);
   std::vector<SweepAxis> sweeps;
   for (const std::string& s : spec.sweeps) sweeps.push_back(parse_sweep(s));

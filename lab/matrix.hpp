@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/trace_workload.hpp"
 #include "lab/transport_spec.hpp"
 #include "src/link_profile.hpp"
 #include "src/units.hpp"
@@ -95,6 +96,7 @@ struct MatrixSpec {
   std::string shard = "64MiB";
   int repeat = 3;
   std::string duration_limit = "120s";
+  std::string workload = "bulk";   // "bulk" (lh-xfer, --size/--shard) or "trace:FILE" (lh-trace replay)
 };
 nlohmann::json to_json(const MatrixSpec& m);
 MatrixSpec matrix_from_json(const nlohmann::json& j);   // throws std::invalid_argument on bad shape
@@ -108,6 +110,7 @@ struct Matrix {
   Bytes shard{0};
   Nanos duration_limit{0};
   double ge_burst = kDefaultGeBurst;
+  Workload workload;
   size_t run_count() const { return points.size() * transports.size() * static_cast<size_t>(spec.repeat); }
 };
 // Validates everything (profiles, transports, sweeps, sizes) before anything starts; throws

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <x86intrin.h>
 
+#include <ctime>
 #include <stdexcept>
 #include <string>
 
@@ -93,6 +94,14 @@ uint64_t TscClock::to_tsc(Nanos t) const noexcept {
   if (t >= base_ns_) return base_tsc_ + ns_to_ticks(t - base_ns_);
   const uint64_t back = ns_to_ticks(base_ns_ - t);
   return back > base_tsc_ ? 0 : base_tsc_ - back;
+}
+
+std::string utc_now(const char* format) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
 }
 
 }  // namespace lh

@@ -9,10 +9,15 @@
 
 #include <concepts>
 #include <cstdint>
+#include <string>
 
 #include "src/units.hpp"
 
 namespace lh {
+
+// Wall-clock time for provenance and reports (never for measurement): the current UTC time formatted
+// with strftime's `format`, by default ISO 8601 ("2026-11-26T06:00:00Z").
+std::string utc_now(const char* format = "%Y-%m-%dT%H:%M:%SZ");
 
 // A clock is anything with `Nanos now()`.
 template <typename C>

@@ -4,7 +4,7 @@
 # does not hinge on this shared machine's noise or on the adaptive controller's run-to-run spread)
 # passes when re-run unchanged, and fails with a WORSE diff when the transport is swapped (test hook
 # --transport-override) for the same controller at 50 Mbit/s, far below the baseline's slowest repeat.
-# Usage: lab_regress.sh LH_LAB LH_EMU LH_XFER LH_XFER_TCP
+# Usage: lab_regress.sh LH_LAB LH_EMU LH_XFER
 source "$(dirname "$0")/lab_lib.sh"
 
 rc=0

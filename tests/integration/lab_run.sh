@@ -3,8 +3,9 @@
 # results folder: 4 valid JSON lines with the profile's key parameters and the summary fields, the
 # summary table, non-empty PNGs, and an index.html linking them; bad flags fail before anything starts;
 # a transfer the duration limit stops (4 GiB of TCP in 2 s on a bursty-loss ge-loss sweep point) is
-# recorded as measured but incomplete, not failed; no namespace is left behind.
-# Usage: lab_run.sh LH_LAB LH_EMU LH_XFER LH_XFER_TCP
+# recorded as measured but incomplete, not failed; Ctrl-C in the middle of a transfer exits 130, records
+# no row for the run it cut short and still writes the report; no namespace is left behind.
+# Usage: lab_run.sh LH_LAB LH_EMU LH_XFER
 source "$(dirname "$0")/lab_lib.sh"
 
 # Validation first: one clear error, exit 2, nothing started.
@@ -88,4 +89,23 @@ assert "*" in line and line.rstrip().endswith("-") and "all runs failed" not in 
 assert "* incomplete:" in table, table
 print(f"ok: incomplete run measured at {s['bits_per_second'] / 1e6:.1f} Mbit/s ({s['bytes']} bytes in {s['seconds']:.2f} s)")
 PY
-echo "PASS: lh-lab run produced a complete results folder; an incomplete run is measured, not failed"
+# Ctrl-C (SIGINT) while the first transfer runs: exit 130, topology gone, the cut-short run not recorded.
+"$LAB" run --profiles metro-80km --transports tcp-cubic --size 4GiB --repeat 2 --out "$WORK/int" "${LAB_ARGS[@]}" \
+  >"$WORK/int.out" 2>"$WORK/int.err" &
+lab_pid=$!
+for _ in $(seq 600); do grep -q "run 1/2" "$WORK/int.err" 2>/dev/null && break; sleep 0.05; done
+grep -q "run 1/2" "$WORK/int.err" || { kill -9 "$lab_pid"; fail "the run to interrupt never started"; }
+sleep 2  # into the transfer
+kill -INT "$lab_pid"
+rc=0
+wait "$lab_pid" || rc=$?
+cat "$WORK/int.err" >&2
+[[ $rc -eq 130 ]] || fail "interrupted lh-lab run exited $rc, expected 130"
+check_no_leftovers
+grep -q "interrupted; not recorded" "$WORK/int.err" || fail "no 'interrupted; not recorded' progress line"
+int_dir=$(find "$WORK/int" -mindepth 1 -maxdepth 1 -type d)
+[[ ! -s $int_dir/results.jsonl ]] || fail "the interrupted run was recorded: $(cat "$int_dir/results.jsonl")"
+[[ -f $int_dir/index.html ]] || fail "no report after Ctrl-C"
+echo "ok: Ctrl-C stopped the run (exit 130), nothing recorded, nothing left behind"
+
+echo "PASS: lh-lab run produced a complete results folder; an incomplete run is measured, not failed; Ctrl-C is clean"

@@ -5,19 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_of.hpp"
+
 namespace lh {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const ParseError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using lh::test::error_of;
 
 TEST(LinkTrace, ParsesPointsAndCarriesOmittedFieldsForward) {
   const auto t = load_link_trace(LH_TEST_DATA_DIR "/good.lhtrace");

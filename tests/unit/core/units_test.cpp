@@ -4,20 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/unit/error_of.hpp"
+
 namespace lh {
 namespace {
 
 using ::testing::HasSubstr;
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ParseError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using lh::test::error_of;
 
 TEST(Units, ParsesDurationsExactly) {
   EXPECT_EQ(parse_duration("35ms").ns, 35'000'000);

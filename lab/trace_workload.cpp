@@ -1,0 +1,80 @@
+// trace_workload.cpp — see trace_workload.hpp.
+#include "lab/trace_workload.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "traces/gradient_trace.hpp"
+#include "traces/replay_schedule.hpp"
+
+namespace lh::lab {
+
+Workload parse_workload(std::string_view text) {
+  if (text == "bulk") return {};
+  if (text.rfind("trace:", 0) != 0 || text.size() == 6) {
+    throw std::invalid_argument(fmt::format("--workload '{}': expected bulk or trace:FILE (a gradient trace, e.g. "
+                                            "trace:t.jsonl from `lh-trace gen`)", text));
+  }
+  Workload w{.kind = Workload::Kind::kTrace, .text = std::string(text), .trace = std::string(text.substr(6))};
+  if (!std::filesystem::exists(w.trace)) {
+    throw std::invalid_argument(fmt::format("--workload '{}': no such file", text));
+  }
+  w.trace = std::filesystem::absolute(w.trace);   // the replay runs from another working directory
+  const traces::GradientTrace t = traces::load_gradient_trace(w.trace);
+  try {
+    const traces::ReplaySchedule s(t, {});
+    w.steps = s.step_count();
+    for (const traces::ReplayTransfer& x : s.transfers()) {
+      if (x.dir == traces::ReplayDirection::kForward) w.bytes_forward += x.bytes;
+      if (x.dir == traces::ReplayDirection::kReverse) w.bytes_reverse += x.bytes;
+    }
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("--workload '{}': {}", text, e.what()));
+  }
+  if (w.bytes_forward + w.bytes_reverse == 0) {
+    throw std::invalid_argument(fmt::format("--workload '{}': no transfer between sites 0 and 1 to replay", text));
+  }
+  return w;
+}
+
+std::string replay_transport_name(const TransportSpec& t) {
+  if (t.tool == TransportTool::kTcp) return t.streams > 1 ? fmt::format("tcp-{}-x{}", t.cc, t.streams) : "tcp-" + t.cc;
+  return t.cc == "bbr" ? std::string("longhaul") : "longhaul-" + t.cc;
+}
+
+bool add_replay_results(nlohmann::json& row, const std::vector<std::string>& lines) {
+  nlohmann::json summary;
+  nlohmann::json r{{"step", nlohmann::json::array()}, {"compute_ms", nlohmann::json::array()},
+                   {"comm_ms", nlohmann::json::array()}, {"exposed_ms", nlohmann::json::array()},
+                   {"step_ms", nlohmann::json::array()}, {"slowdown", nlohmann::json::array()}};
+  auto ms = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() * 1e-6 : 0.0;
+  };
+  for (const std::string& line : lines) {
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) continue;
+    const std::string type = j.value("type", "");
+    if (type == "summary") {
+      summary = j;
+    } else if (type == "step") {
+      r["step"].push_back(j.value("step", 0));
+      r["compute_ms"].push_back(ms(j, "compute_ns"));
+      r["comm_ms"].push_back(ms(j, "comm_ns"));
+      r["exposed_ms"].push_back(ms(j, "exposed_ns"));
+      r["step_ms"].push_back(ms(j, "step_ns"));
+      r["slowdown"].push_back(j.contains("slowdown") ? j["slowdown"] : nlohmann::json(nullptr));
+    }
+  }
+  if (!summary.is_object()) return false;
+  r["summary"] = summary;
+  row["replay"] = r;
+  row["mean_step_ms"] = ms(summary, "mean_step_ns");
+  row["mean_comm_ms"] = ms(summary, "mean_comm_ns");
+  row["mean_exposed_ms"] = ms(summary, "mean_exposed_ns");
+  row["slowdown"] = summary.contains("slowdown") ? summary["slowdown"] : nlohmann::json(nullptr);
+  return true;
+}
+
+}  // namespace lh::lab

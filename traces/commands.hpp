@@ -1,0 +1,17 @@
+// commands.hpp — the subcommands of lh-trace, one per file; lh_trace.cpp registers each.
+//
+// Each add_<name>_command adds its subcommand, options and callback to `app`. A callback reports bad
+// input by throwing (lh::ParseError or std::runtime_error); lh_trace.cpp prints one line on stderr
+// and exits non-zero.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace lh::traces {
+
+void add_gen_command(CLI::App& app);       // trace_gen_command.cpp
+void add_validate_command(CLI::App& app);  // validate_command.cpp
+void add_from_pcap_command(CLI::App& app);  // from_pcap_cmd.cpp
+void add_replay_command(CLI::App& app);     // replay_command.cpp (built when LH_TRACE_REPLAY)
+
+}  // namespace lh::traces
