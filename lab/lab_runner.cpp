@@ -30,6 +30,9 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr const char* kAddrB = "10.77.0.2";
+// Handshake deadline of every client: a profile's link trace may cut the path for seconds (a fiber cut)
+// exactly while a run connects; the tools' 3 s default would count that as a failed run.
+constexpr Nanos kConnectTimeout = Nanos::from_s(15);
 constexpr int kExitDurationLimit = 3;   // lh-xfer (both transports): the duration limit ended the transfer
 
 void progress(const std::string& s) { fmt::print(stderr, "lh-lab: {}\n", s); }
@@ -170,7 +173,7 @@ nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t 
     std::vector<std::string> cli{"ip", "netns", "exec", ctx.topo.prefix() + "A", tool, "replay",
                                  ctx.m.workload.trace.string(), "--transport", name, "--peer",
                                  fmt::format("{}:{}", kAddrB, port), "--json", json.string(), "--duration-limit",
-                                 format(ctx.m.duration_limit)};
+                                 format(ctx.m.duration_limit), "--connect-timeout", format(kConnectTimeout)};
     if (tcp) cli.insert(cli.end(), {"--bdp", format(bdp)});
     return cli;
   }, raw / (tag + "-client.txt"), row);
@@ -220,7 +223,8 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
     std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
                                  "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
-                                 "--duration-limit", format(ctx.m.duration_limit), "--realtime"};
+                                 "--duration-limit", format(ctx.m.duration_limit), "--realtime",
+                                 "--connect-timeout", format(kConnectTimeout)};
     if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
     return cli;
   }, raw / (tag + "-client.json"), row);
