@@ -17,6 +17,19 @@ std::vector<uint8_t> encode(auto&& put) {
   return buf;
 }
 
+// Decodes a datagram that must hold exactly one well-formed frame (its payload points into `d`).
+::testing::AssertionResult decode_only_frame(const std::vector<uint8_t>& d, Frame& f) {
+  Header h;
+  std::span<const uint8_t> frames;
+  if (const DecodeError e = decode_packet(d, h, frames); e != DecodeError::kOk) {
+    return ::testing::AssertionFailure() << "decode_packet: " << static_cast<int>(e);
+  }
+  FrameReader r(frames);
+  if (r.next(f) != DecodeError::kOk) return ::testing::AssertionFailure() << "first frame malformed";
+  if (!r.done()) return ::testing::AssertionFailure() << "more than one frame";
+  return ::testing::AssertionSuccess();
+}
+
 TEST(Wire, Crc32cCheckValue) {
   const char* s = "123456789";
   EXPECT_EQ(crc32c({reinterpret_cast<const uint8_t*>(s), 9}), 0xE3069283u);
@@ -54,7 +67,6 @@ TEST(Wire, HandshakeRoundTrip) {
   EXPECT_EQ(f.hs.features, 3u);
   EXPECT_EQ(f.hs.initial_window, 1u << 20);
   EXPECT_EQ(f.hs.idle_timeout_ms, 5000u);
-  EXPECT_TRUE(r.done());
 }
 
 TEST(Wire, AckRangesRoundTrip) {
@@ -67,12 +79,8 @@ TEST(Wire, AckRangesRoundTrip) {
   a.ranges[2] = {0, 10};
   auto d = encode([&](PacketWriter& w) { ASSERT_TRUE(w.put_ack(a)); });
   EXPECT_EQ(d.size(), kHeaderSize + ack_frame_size(3) + kCrcSize);
-  Header h;
-  std::span<const uint8_t> frames;
-  ASSERT_EQ(decode_packet(d, h, frames), DecodeError::kOk);
   Frame f;
-  FrameReader r(frames);
-  ASSERT_EQ(r.next(f), DecodeError::kOk);
+  ASSERT_TRUE(decode_only_frame(d, f));
   ASSERT_EQ(f.ack.range_count, 3);
   EXPECT_EQ(f.ack.ranges[0].lo, 90u);
   EXPECT_EQ(f.ack.ranges[0].hi, 100u);
@@ -90,12 +98,8 @@ TEST(Wire, DataRoundTripWithImmediate) {
   const DataFrame df{.is_send = false, .flags = kDataFlagLast | kDataFlagImm, .op_id = 9, .key = 0xfeed,
                      .base_off = 4096, .total_len = 3000, .frag_off = 2000, .checksum = 0xabcdef, .imm = 77};
   auto d = encode([&](PacketWriter& w) { ASSERT_TRUE(w.put_data(df, payload)); });
-  Header h;
-  std::span<const uint8_t> frames;
-  ASSERT_EQ(decode_packet(d, h, frames), DecodeError::kOk);
   Frame f;
-  FrameReader r(frames);
-  ASSERT_EQ(r.next(f), DecodeError::kOk);
+  ASSERT_TRUE(decode_only_frame(d, f));
   EXPECT_EQ(f.type, FrameType::kWrite);
   EXPECT_EQ(f.data.op_id, 9u);
   EXPECT_EQ(f.data.key, 0xfeedu);
@@ -116,19 +120,14 @@ TEST(Wire, ShortDataFrameOmitsTheOperationDescriptor) {
   // 18-byte header, 16-byte short frame header, payload, CRC: exactly a 1472-byte datagram.
   EXPECT_EQ(d.size(), kHeaderSize + kShortDataFrameSize + payload.size() + kCrcSize);
   EXPECT_EQ(d.size(), 1472u);
-  Header h;
-  std::span<const uint8_t> frames;
-  ASSERT_EQ(decode_packet(d, h, frames), DecodeError::kOk);
   Frame f;
-  FrameReader r(frames);
-  ASSERT_EQ(r.next(f), DecodeError::kOk);
+  ASSERT_TRUE(decode_only_frame(d, f));
   EXPECT_EQ(f.data.flags, kDataFlagShort);
   EXPECT_EQ(f.data.op_id, 12u);
   EXPECT_EQ(f.data.frag_off, 8192u);
   EXPECT_EQ(f.data.key, 0u);  // not on the wire
   EXPECT_EQ(f.data.total_len, 0u);
   EXPECT_EQ(f.data.payload.size(), payload.size());
-  EXPECT_TRUE(r.done());
 }
 
 TEST(Wire, ShortLastFragmentCarriesTheTrailer) {
@@ -137,12 +136,8 @@ TEST(Wire, ShortLastFragmentCarriesTheTrailer) {
                      .checksum = 0x1234, .imm = 99};
   auto d = encode([&](PacketWriter& w) { ASSERT_TRUE(w.put_data(df, payload)); });
   EXPECT_EQ(d.size(), kHeaderSize + kShortDataFrameSize + kDataLastExtra + payload.size() + kCrcSize);
-  Header h;
-  std::span<const uint8_t> frames;
-  ASSERT_EQ(decode_packet(d, h, frames), DecodeError::kOk);
   Frame f;
-  FrameReader r(frames);
-  ASSERT_EQ(r.next(f), DecodeError::kOk);
+  ASSERT_TRUE(decode_only_frame(d, f));
   EXPECT_EQ(f.data.checksum, 0x1234u);
   EXPECT_EQ(f.data.imm, 99u);
   EXPECT_EQ(f.data.frag_off, 90u);
