@@ -139,6 +139,8 @@ std::optional<int> run_pair(const RunContext& ctx, const std::string& tag, const
     return std::nullopt;
   }
   row["emu_t0_s"] = std::chrono::duration<double>(Clock::now() - ctx.emu_t0).count();
+  row["client_unix_ms"] = std::chrono::duration<double, std::milli>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
   ChildProcess client(client_for_port(port), client_out, raw / (tag + "-client.err"));
   std::optional<int> rc = client.wait_for(milliseconds(ctx.m.duration_limit.ns / 1'000'000 + 30'000), ctx.opt.stop);
   if (!rc) rc = client.stop(SIGTERM, milliseconds(3000));
@@ -168,6 +170,8 @@ nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t 
   std::vector<std::string> srv{"ip", "netns", "exec", ctx.topo.prefix() + "B", tool, "replay", "--serve", "--listen",
                                fmt::format("{}:0", kAddrB), "--transport", name, "--once"};
   if (tcp) srv.insert(srv.end(), {"--bdp", format(bdp)});
+  // The controller's state over time at both ends (lh-trace replay --qlog), kept beside the run.
+  if (!tcp) srv.insert(srv.end(), {"--qlog", (raw / (tag + "-server.sqlog")).string()});
   const fs::path json = raw / (tag + "-replay.jsonl");
   const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
     std::vector<std::string> cli{"ip", "netns", "exec", ctx.topo.prefix() + "A", tool, "replay",
@@ -175,6 +179,7 @@ nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t 
                                  fmt::format("{}:{}", kAddrB, port), "--json", json.string(), "--duration-limit",
                                  format(ctx.m.duration_limit), "--connect-timeout", format(kConnectTimeout)};
     if (tcp) cli.insert(cli.end(), {"--bdp", format(bdp)});
+    if (!tcp) cli.insert(cli.end(), {"--qlog", (raw / (tag + "-client.sqlog")).string()});
     return cli;
   }, raw / (tag + "-client.txt"), row);
   if (!rc) return row;
@@ -220,12 +225,14 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once",
                                "--realtime"};
   if (tcp) srv.insert(srv.end(), {"--transport", "tcp", "--bdp", format(bdp)});
+  if (!tcp) srv.insert(srv.end(), {"--qlog", (raw / (tag + "-server.sqlog")).string()});
   const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
     std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
                                  "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
                                  "--duration-limit", format(ctx.m.duration_limit), "--realtime",
                                  "--connect-timeout", format(kConnectTimeout)};
     if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
+    if (!tcp) cli.insert(cli.end(), {"--qlog", (raw / (tag + "-client.sqlog")).string()});
     return cli;
   }, raw / (tag + "-client.json"), row);
   if (!rc) return row;
@@ -401,9 +408,18 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
     size_t pi = 0;
     while (pi < m.points.size() && m.points[pi].label != r["profile"].get<std::string>()) ++pi;
     const auto lines = read_lines(res.dir / "raw" / fmt::format("emu-{}.jsonl", pi));
+    // Both endpoints' controllers (longhaul runs keep raw/run-NNN-{client,server}.sqlog).
+    std::vector<CcSeries> cc;
+    for (const char* side : {"client", "server"}) {
+      const fs::path q = res.dir / "raw" / fmt::format("run-{:03d}-{}.sqlog", r["index"].get<size_t>(), side);
+      if (!fs::exists(q)) continue;
+      CcSeries s{.label = side, .points = cc_series_from_qlog(read_text(q), r.value("client_unix_ms", 0.0))};
+      if (!s.points.empty()) cc.push_back(std::move(s));
+    }
     plots.push_back(timeseries_plot(timeseries_from_emu(lines, r["emu_t0_s"].get<double>(), r["emu_t1_s"].get<double>()),
                                     fmt::format("{} / {} #{}", r["profile"].get<std::string>(),
-                                                r["transport"].get<std::string>(), r["repeat"].get<int>() + 1)));
+                                                r["transport"].get<std::string>(), r["repeat"].get<int>() + 1),
+                                    cc));
   }
   for (const nlohmann::json& r : res.rows) {
     if (r.value("ok", false) && !r.value("complete", true)) page.notes.push_back(fmt::format(

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -91,6 +92,36 @@ std::vector<TimePoint> timeseries_from_emu(const std::vector<std::string>& lines
     out.push_back(p);
   }
   return out;
+}
+
+std::vector<CcPoint> cc_series_from_qlog(const std::string& text, double origin_unix_ms) {
+  std::optional<double> reference;
+  std::map<std::string, std::vector<CcPoint>> groups;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\x1e', pos + 1);
+    if (end == std::string::npos) end = text.size();
+    const size_t from = text[pos] == '\x1e' ? pos + 1 : pos;  // RFC 7464: RS, JSON, LF
+    const nlohmann::json j = nlohmann::json::parse(text.substr(from, end - from), nullptr, false);
+    pos = end;
+    if (j.is_discarded() || !j.is_object()) continue;
+    if (j.contains("qlog_format")) {
+      const nlohmann::json* cf = j.contains("trace") ? &j["trace"] : nullptr;
+      if (cf && cf->contains("common_fields")) reference = num((*cf)["common_fields"], "reference_time");
+      continue;
+    }
+    if (!reference || j.value("name", "") != "recovery:metrics_updated" || !j.contains("data")) continue;
+    const nlohmann::json& d = j["data"];
+    groups[j.value("group_id", "")].push_back(CcPoint{.t_s = (*reference + num(j, "time") - origin_unix_ms) / 1e3,
+                                                      .pacing_mbit = num(d, "pacing_rate") / 1e6,
+                                                      .bw_mbit = num(d, "bandwidth_estimate") / 1e6,
+                                                      .srtt_ms = num(d, "smoothed_rtt")});
+  }
+  std::vector<CcPoint> best;
+  for (auto& [group, pts] : groups) {
+    if (pts.size() > best.size()) best = std::move(pts);
+  }
+  return best;
 }
 
 std::string summary_table(const std::vector<CellStats>& cells) {
@@ -248,18 +279,32 @@ PlotSpec loss_plot(const std::vector<nlohmann::json>& rows, const std::vector<Ce
   return p;
 }
 
-PlotSpec timeseries_plot(const std::vector<TimePoint>& points, const std::string& run_label) {
+PlotSpec timeseries_plot(const std::vector<TimePoint>& points, const std::string& run_label,
+                         const std::vector<CcSeries>& cc) {
   PlotSpec p{.png = "timeseries.png", .title = "Throughput and delay over time: " + run_label,
              .data = "timeseries.dat"};
   p.data_text = "# t_s a_to_b_mbit added_delay_ms (lh-emu interval stats)\n";
   for (const TimePoint& t : points) p.data_text += fmt::format("{:.3f} {:.3f} {:.4f}\n", t.t_s, t.mbit, t.added_ms);
+  // Index 1.. : each endpoint's controller (qlog): t_s pacing_mbit bw_mbit srtt_ms.
+  std::string cc_lines;
+  for (size_t i = 0; i < cc.size(); ++i) {
+    p.data_text += fmt::format("\n\n# {}: t_s pacing_mbit bandwidth_estimate_mbit srtt_ms (qlog)\n", cc[i].label);
+    for (const CcPoint& c : cc[i].points) {
+      if (c.t_s >= 0) p.data_text += fmt::format("{:.4f} {:.3f} {:.3f} {:.3f}\n", c.t_s, c.pacing_mbit, c.bw_mbit, c.srtt_ms);
+    }
+    cc_lines += fmt::format(", \\\n     {} index {} using 1:2 with steps lw 1 title {}, \\\n"
+                            "     {} index {} using 1:3 with steps dt 2 title {}, \\\n"
+                            "     {} index {} using 1:4 axes x1y2 with steps dt 3 title {}",
+                            gq(p.data), i + 1, gq(cc[i].label + " pacing rate"), gq(p.data), i + 1,
+                            gq(cc[i].label + " bandwidth estimate"), gq(p.data), i + 1, gq(cc[i].label + " srtt"));
+  }
   p.script = std::string(kTerminal) + fmt::format("set output {}\nset title {}\n", gq(p.png), gq(p.title)) +
              "set xlabel \"time since the transfer started (s)\"\nset ylabel \"bottleneck throughput a->b (Mbit/s)\"\n"
              "set y2label \"delay through lh-emu a->b + b->a, interval medians (ms)\"\nset ytics nomirror\nset y2tics\n"
              "set yrange [0:*]\nset y2range [0:*]\nset grid\nset key top left\n" +
-             fmt::format("plot {} using 1:2 with linespoints pt 7 ps 0.5 title \"throughput\", \\\n"
-                         "     {} using 1:3 axes x1y2 with linespoints pt 5 ps 0.5 title \"delay through lh-emu (RTT)\"\n",
-                         gq(p.data), gq(p.data));
+             fmt::format("plot {} index 0 using 1:2 with linespoints pt 7 ps 0.5 title \"throughput\", \\\n"
+                         "     {} index 0 using 1:3 axes x1y2 with linespoints pt 5 ps 0.5 title \"delay through lh-emu (RTT)\"{}\n",
+                         gq(p.data), gq(p.data), cc_lines);
   return p;
 }
 

@@ -42,13 +42,30 @@ struct TimePoint {
 // lh-emu "interval" JSON lines within [t0_s, t1_s] of emulator uptime; bad lines are skipped.
 std::vector<TimePoint> timeseries_from_emu(const std::vector<std::string>& lines, double t0_s, double t1_s);
 
+// A longhaul endpoint's congestion controller over time (its --qlog file).
+struct CcPoint {
+  double t_s = 0;          // since `origin_unix_ms`
+  double pacing_mbit = 0, bw_mbit = 0, srtt_ms = 0;
+};
+// The busiest connection's recovery:metrics_updated events of a qlog JSON-SEQ text (the data
+// connection: the one with the most records), on a time axis starting at `origin_unix_ms` (the
+// header's reference_time is the tool's start). Unparsable records are skipped; no header: empty.
+std::vector<CcPoint> cc_series_from_qlog(const std::string& text, double origin_unix_ms);
+struct CcSeries {
+  std::string label;       // "client", "server"
+  std::vector<CcPoint> points;
+};
+
 std::string summary_table(const std::vector<CellStats>& cells);
 std::string summary_html(const std::vector<CellStats>& cells);
 
 PlotSpec goodput_plot(const std::vector<CellStats>& cells);
 // Returns an empty spec (png == "") when no row has a sweep loss.
 PlotSpec loss_plot(const std::vector<nlohmann::json>& rows, const std::vector<CellStats>& cells);
-PlotSpec timeseries_plot(const std::vector<TimePoint>& points, const std::string& run_label);
+// lh-emu's throughput and delay, and each endpoint's pacing rate, bandwidth estimate and smoothed
+// RTT beside them (`cc` may be empty: TCP runs have no qlog).
+PlotSpec timeseries_plot(const std::vector<TimePoint>& points, const std::string& run_label,
+                         const std::vector<CcSeries>& cc = {});
 PlotSpec scatter_plot(const std::vector<nlohmann::json>& rows);
 
 struct IndexPage {

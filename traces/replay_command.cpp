@@ -4,6 +4,7 @@
 //                   --peer ADDR:PORT [--steps N] [--sites 0,1] [--json FILE|-] [--bdp SIZE] [--mtu SIZE]
 //                   [--chunk SIZE] [--connect-timeout 3s] [--duration-limit 600s]
 //   lh-trace replay --serve --listen ADDR:PORT --transport T [--once] [--max-region SIZE] [--bdp SIZE] [--mtu SIZE]
+//                   (both sides, longhaul: [--qlog FILE.sqlog])
 // The client waits each step's compute gaps, issues the transfers between the two sites (--sites;
 // forward a→b from here, reverse b→a from the server, which the client asks for each one) and prints
 // per step: compute, communication, exposed communication and slowdown against an ideal network
@@ -32,7 +33,7 @@ void on_stop_signal(int) { g_stop.store(true); }
 
 struct Flags {
   std::string trace, transport, peer, listen, json, sites = "0,1", bdp = "0B", mtu = "1472B", chunk = "64MiB",
-              connect_timeout = "3s", duration_limit = "600s", max_region = "1GiB";
+              connect_timeout = "3s", duration_limit = "600s", max_region = "1GiB", qlog;
   uint32_t steps = 0;
   bool serve = false, once = false;
 };
@@ -93,6 +94,8 @@ void serve(const Flags& f) {
   o.bdp_bytes = flag("--bdp", f.bdp, parse_bytes).n;
   o.mtu = flag("--mtu", f.mtu, parse_mtu);
   o.stop = &g_stop;
+  o.qlog = f.qlog;
+  if (!o.qlog.empty() && o.transport.kind == ReplayTransport::Kind::kTcp) exit_with(2, "--qlog is for the longhaul transports");
   o.on_listening = [&](const std::string& local) {
     std::printf("lh-trace replay: listening on %s (%s)\n", local.c_str(), o.transport.name.c_str());
     std::fflush(stdout);
@@ -118,6 +121,8 @@ void replay(const Flags& f) {
   if (o.chunk == 0 || o.chunk > (1ull << 32)) exit_with(2, "--chunk " + f.chunk + ": must be from 1B to 4GiB");
   o.connect_timeout = flag("--connect-timeout", f.connect_timeout, positive_duration);
   o.duration_limit = flag("--duration-limit", f.duration_limit, positive_duration);
+  o.qlog = f.qlog;
+  if (!o.qlog.empty() && o.transport.kind == ReplayTransport::Kind::kTcp) exit_with(2, "--qlog is for the longhaul transports");
   ReplayScope scope = flag("--sites", f.sites, parse_sites);
   if (f.steps != 0) scope.max_steps = f.steps;
   GradientTrace trace;
@@ -186,6 +191,8 @@ void add_replay_command(CLI::App& app) {
   cmd->add_option("--chunk", f->chunk, "longhaul: bytes per WRITE (default 64MiB)");
   cmd->add_option("--connect-timeout", f->connect_timeout, "handshake deadline (default 3s)");
   cmd->add_option("--duration-limit", f->duration_limit, "give up after this long (default 600s)");
+  cmd->add_option("--qlog", f->qlog, "longhaul: write the congestion controller's state over time to FILE (qlog "
+                                   "JSON-SEQ, .sqlog: qvis reads it)");
   cmd->add_flag("--serve", f->serve, "answer replays instead of running one");
   cmd->add_option("--listen", f->listen, "--serve: ADDR:PORT to bind (port 0: any; printed)");
   cmd->add_flag("--once", f->once, "--serve: exit after one replay (exit 0 only if it ended cleanly)");

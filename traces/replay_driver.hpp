@@ -28,6 +28,7 @@ struct ReplayClientOptions {
   Nanos connect_timeout = Nanos::from_s(3);
   Nanos duration_limit = Nanos::from_s(600);
   const std::atomic<bool>* stop = nullptr;  // checked every turn (SIGINT/SIGTERM)
+  std::string qlog;                         // longhaul: controller state as qlog JSON-SEQ to this file
 };
 
 struct ReplayClientResult {
@@ -47,6 +48,7 @@ struct ReplayServerOptions {
   uint64_t bdp_bytes = 0;                   // TCP: socket buffers 2 × this
   uint16_t mtu = 1472;
   const std::atomic<bool>* stop = nullptr;
+  std::string qlog;                         // longhaul: controller state as qlog JSON-SEQ to this file
   std::function<void(const std::string& local)> on_listening;  // the bound address, once
 };
 

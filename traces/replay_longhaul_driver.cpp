@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "transport/io/driver.hpp"
@@ -53,6 +54,12 @@ ReplayClientResult run_longhaul_replay(ReplaySchedule& schedule, const ReplayCli
                       .conn = connection_config(opt.transport, opt.mtu)});
   EndpointEngine engine(ep);
   xport::io::Driver<EndpointEngine> driver(ring, engine);
+  std::optional<xport::io::QlogWriter> qlog;
+  if (!opt.qlog.empty()) {
+    qlog.emplace(opt.qlog, xport::io::QlogHeader{.title = "lh-trace replay", .vantage_point = "client",
+                                                 .description = "to " + opt.peer}, driver.now());
+    engine.set_qlog(&*qlog);
+  }
   xport::Connection& data = ep.connect(to_peer(to), driver.now());
   xport::Connection& ctrl = ep.connect(to_peer(to), driver.now());
   LonghaulReplayClient client(ep, data, ctrl, schedule, random_u64(), opt.chunk);
@@ -115,6 +122,12 @@ int run_longhaul_replay_server(const ReplayServerOptions& opt) {
                       .conn = connection_config(opt.transport, opt.mtu)});
   EndpointEngine engine(ep);
   xport::io::Driver<EndpointEngine> driver(ring, engine);
+  std::optional<xport::io::QlogWriter> qlog;
+  if (!opt.qlog.empty()) {
+    qlog.emplace(opt.qlog, xport::io::QlogHeader{.title = "lh-trace replay --serve", .vantage_point = "server",
+                                                 .description = "on " + ring.local().to_string()}, driver.now());
+    engine.set_qlog(&*qlog);
+  }
   LonghaulReplayServer server(ep, opt.max_region);
   if (opt.on_listening) opt.on_listening(ring.local().to_string());
   while (!stopping(opt.stop)) {

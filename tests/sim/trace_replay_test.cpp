@@ -21,7 +21,7 @@
 #include <map>
 #include <vector>
 
-#include "tests/sim/transport_scenario.hpp"
+#include "tests/sim/replay_sim.hpp"
 #include "traces/replay_longhaul.hpp"
 #include "traces/replay_schedule.hpp"
 #include "traces/trace_gen.hpp"
@@ -84,57 +84,17 @@ Nanos estimate(const ReplaySchedule& sched, uint32_t s, double rate) {
   return finish + kRtt - first;
 }
 
-struct ReplayOutcome {
-  bool finished = false;
-  std::vector<traces::StepResult> steps;
-  std::string error;
-};
-
-// Runs the replay of `trace` with the client's congestion control `cc` until done or 60 s of
-// virtual time.
-ReplayOutcome replay(const traces::GradientTrace& trace, xport::ConnectionConfig conn) {
-  Simulator sim;
+// Runs the replay of `trace` with the connection config `conn` until done or 60 s of virtual time.
+ReplayRun replay(const traces::GradientTrace& trace, const xport::ConnectionConfig& conn) {
   const Bytes queue{bdp(kLinkRate, kOneWay).n * 2};
-  Dumbbell path(sim, path_direction(kLinkRate, kOneWay, queue), path_direction(kLinkRate, kOneWay, queue), 7);
-  TransportSimEndpoint client_ep({.seed = 11, .max_connections = 2, .accept = false, .conn = conn});
-  TransportSimEndpoint server_ep({.seed = 12, .max_connections = 4, .conn = conn});
-  const Address server_addr = path.add_endpoint(Side::kB, server_ep);
-  ReplaySchedule sched(trace, {});
-  auto& data = client_ep.engine().connect(peer_of(server_addr), sim.now());
-  auto& ctrl = client_ep.engine().connect(peer_of(server_addr), sim.now());
-  traces::LonghaulReplayClient client(client_ep.engine(), data, ctrl, sched, /*nonce=*/99);
-  traces::LonghaulReplayServer server(server_ep.engine(), 1ull << 30);
-  const Address client_addr = path.add_endpoint(Side::kA, client_ep);
-
-  // Wakes the client at the schedule's next release (compute reached a transfer's after_compute).
-  struct Waker final : Actor {
-    void on_event(Nanos, uint64_t) override {}
-  } waker;
-  Nanos armed = Nanos::max();
-  auto pump = [&] {
-    const Nanos now = sim.now();
-    if (server.poll(now)) path.wake(server_addr);
-    if (client.poll(now)) path.wake(client_addr);
-    const Nanos w = client.next_wakeup();
-    if (w != Nanos::max() && (armed <= now || w < armed)) {
-      armed = w;
-      sim.schedule(w, waker, 0);
-    }
-    return client.state() == traces::LonghaulReplayClient::State::kDone ||
-           client.state() == traces::LonghaulReplayClient::State::kFailed;
-  };
-  ReplayOutcome out;
-  out.finished = sim.run_until(pump, Nanos::from_s(60)) &&
-                 client.state() == traces::LonghaulReplayClient::State::kDone;
-  out.steps = sched.results();
-  out.error = client.error();
-  return out;
+  return run_replay(trace, path_direction(kLinkRate, kOneWay, queue), path_direction(kLinkRate, kOneWay, queue), conn, 7,
+                    Nanos::from_s(60));
 }
 
 TEST(TraceReplaySim, FixedRateStepCommunicationMatchesTheAnalyticalEstimate) {
   const traces::GradientTrace trace = ddp_trace(3);
   const BitsPerSecond pace{900'000'000};  // below the link's 1 Gbit/s: the path never queues
-  const ReplayOutcome r = replay(trace, {.max_udp_payload = kMtu, .cc = xport::CcKind::kFixed, .fixed_rate = pace,
+  const ReplayRun r = replay(trace, {.max_udp_payload = kMtu, .cc = xport::CcKind::kFixed, .fixed_rate = pace,
                                          .initial_window = 16ull << 20});
   ASSERT_TRUE(r.finished) << r.error;
   ASSERT_EQ(r.steps.size(), 3u);
@@ -157,7 +117,7 @@ TEST(TraceReplaySim, FixedRateStepCommunicationMatchesTheAnalyticalEstimate) {
 
 TEST(TraceReplaySim, BbrFinishesAndNeverBeatsTheLink) {
   const traces::GradientTrace trace = ddp_trace(3);
-  const ReplayOutcome r = replay(trace, {.max_udp_payload = kMtu, .cc = xport::CcKind::kBbr,
+  const ReplayRun r = replay(trace, {.max_udp_payload = kMtu, .cc = xport::CcKind::kBbr,
                                          .initial_window = 16ull << 20});
   ASSERT_TRUE(r.finished) << r.error;
   ASSERT_EQ(r.steps.size(), 3u);
@@ -179,7 +139,7 @@ TEST(TraceReplaySim, GeneratedRingRoundsRunInSequence) {
                         .first_bucket = Bytes{64 * traces::kMiB}, .step_compute = Nanos::from_ms(20), .steps = 2};
   const traces::GradientTrace trace = traces::generate_trace(cfg);
   const BitsPerSecond pace{900'000'000};
-  const ReplayOutcome r = replay(trace, {.max_udp_payload = kMtu, .cc = xport::CcKind::kFixed, .fixed_rate = pace,
+  const ReplayRun r = replay(trace, {.max_udp_payload = kMtu, .cc = xport::CcKind::kFixed, .fixed_rate = pace,
                                          .initial_window = 16ull << 20});
   ASSERT_TRUE(r.finished) << r.error;
   ASSERT_EQ(r.steps.size(), 2u);

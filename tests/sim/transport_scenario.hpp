@@ -266,12 +266,16 @@ inline std::string figures(const FlowResult& r, BitsPerSecond rate) {
   return fmt::format("{} in {:.3f}s: goodput {:.1f} Mbit/s = {:.4f} x rate {:.0f} Mbit/s; writes {}/{} ok "
                      "({} failed); data packets {}, retransmits {}, lost {}, spurious {}, PTOs {}; link dropped {}, "
                      "reordered {}; "
-                     "receiver: crc drops {}, duplicates {}; data identical {} ({} mismatched writes)",
+                     "receiver: crc drops {}, duplicates {}, refused {} (window {}, unannounced {}, malformed {}, state {}); "
+                     "data identical {} ({} mismatched writes)",
                      mib(r.bytes), secs, r.goodput_bps() * 1e-6, r.goodput_bps() / static_cast<double>(rate.bps),
                      rate.mbit(), r.completed, r.writes, r.failed, r.client.data_packets_sent, r.client.retransmits,
                      r.client.packets_lost, r.client.spurious_losses, r.client.rto_count, r.link_dropped, r.link_reordered,
                      r.server_endpoint.dropped_bad_crc + r.server.dropped_bad_crc, r.server.dropped_duplicate,
-                     r.data_identical(), r.mismatched_writes);
+                     r.server.dropped_window + r.server.dropped_unannounced + r.server.dropped_malformed +
+                         r.server.dropped_state,
+                     r.server.dropped_window, r.server.dropped_unannounced, r.server.dropped_malformed,
+                     r.server.dropped_state, r.data_identical(), r.mismatched_writes);
 }
 
 }  // namespace lh::sim::test

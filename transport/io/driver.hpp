@@ -5,7 +5,8 @@
 // a datagram arrives, the engine's next deadline (io_uring wait with timeout — no timer thread;
 // deadlines closer than min_sleep are coalesced), or — only when every slot is busy — a send
 // completes; then feed every received datagram to on_datagram with a fresh `now`. One thread
-// drives one ring; the engine demultiplexes its connections itself. Templated on the engine and the
+// drives one ring; the engine demultiplexes its connections itself. An engine with after_turn(now)
+// has it called at the end of every turn (observers such as the qlog recorder; never per datagram). Templated on the engine and the
 // clock (src/clock.hpp), so the hot loop has no virtual calls.
 #pragma once
 
@@ -109,6 +110,7 @@ class Driver {
       stats_.datagrams_in += rx.size();
       ring_.release_received();
     }
+    if constexpr (requires { engine_.after_turn(t); }) engine_.after_turn(t);
   }
 
   // Turns the loop until done() holds (checked every turn) or the clock passes `deadline`.

@@ -207,6 +207,16 @@ void Connection::update_receive_window(uint64_t bytes, Nanos now) {
   window_start_ = now;
 }
 
+ConnectionMetrics Connection::metrics() const {
+  const cc::ControllerState cs = cc_.state();
+  return ConnectionMetrics{.cc_state = cs.state, .pacing_bps = cc_.pacing_rate().bps, .bandwidth_bps = cs.bandwidth_bps,
+                           .random_loss = cs.random_loss, .cwnd = cc_.cwnd(), .bytes_in_flight = in_flight_,
+                           .peer_window = peer_window_, .min_rtt = rtt_.min_rtt(), .smoothed_rtt = rtt_.srtt(),
+                           .latest_rtt = rtt_.latest(), .rtt_variance = rtt_.rttvar(),
+                           .packets_sent = stats_.packets_sent, .packets_lost = stats_.packets_lost,
+                           .retransmits = stats_.retransmits, .pto_count = stats_.rto_count};
+}
+
 // ---- timers -------------------------------------------------------------------------------------
 
 Nanos Connection::next_timeout() const {

@@ -41,13 +41,29 @@ struct WriteRequest {
 
 enum class PostResult : uint8_t { kOk, kQueueFull, kInvalid, kClosed };
 
+// A connection's congestion and recovery state at one instant, for observability (qlog, summaries).
+// Drivers read it every few milliseconds at most; it is never built on the per-packet path.
+struct ConnectionMetrics {
+  const char* cc_state = "";       // the controller's state name (a static string)
+  uint64_t pacing_bps = 0, bandwidth_bps = 0;  // bit/s; bandwidth: the controller's bottleneck estimate
+  double random_loss = 0;          // loss rate the controller treats as random (BBR)
+  uint64_t cwnd = 0, bytes_in_flight = 0, peer_window = 0;  // bytes
+  Nanos min_rtt{0}, smoothed_rtt{0}, latest_rtt{0}, rtt_variance{0};
+  uint64_t packets_sent = 0, packets_lost = 0, retransmits = 0, pto_count = 0;  // totals
+  bool operator==(const ConnectionMetrics&) const = default;
+};
+
 class Connection {
  public:
   enum class Role : uint8_t { kClient, kServer };
   enum class State : uint8_t { kHandshaking, kEstablished, kClosing, kClosed, kLost };
 
   static constexpr uint32_t kMaxOps = 256;          // outstanding WRITE+SEND per direction
-  static constexpr size_t kCoverageRanges = 128;    // holes tracked per inbound operation
+  // Holes tracked per inbound operation: a burst of losses inside one large WRITE (an overflow of a
+  // deep queue, heavy random loss) leaves up to ~loss × packets-per-RTT of them before the
+  // retransmissions fill them; with 128, a 674-packet overflow made the receiver refuse 5407 good
+  // fragments, which the sender had to resend. 16 KiB per operation slot.
+  static constexpr size_t kCoverageRanges = 1024;
   static constexpr size_t kRecvRanges = 256;        // received packet-number ranges kept for SACK
   static constexpr size_t kMaxStatusPerPacket = 4;
 
@@ -85,6 +101,7 @@ class Connection {
   [[nodiscard]] const ConnectionStats& stats() const { return stats_; }
   [[nodiscard]] const RttEstimator& rtt() const { return rtt_; }
   [[nodiscard]] const cc::CongestionController& congestion() const { return cc_; }
+  [[nodiscard]] ConnectionMetrics metrics() const;
   [[nodiscard]] uint64_t bytes_in_flight() const { return in_flight_; }
   [[nodiscard]] uint64_t peer_window() const { return peer_window_; }
   [[nodiscard]] uint64_t advertised_window() const { return local_window_; }

@@ -53,6 +53,11 @@ class Endpoint {
 
   [[nodiscard]] const EndpointStats& stats() const { return stats_; }
   [[nodiscard]] size_t connection_count() const { return conns_.size(); }
+  // Calls f(const Connection&) for every open connection (observers: qlog, summaries).
+  template <typename F>
+  void for_each_connection(F&& f) const {
+    for (const auto& c : conns_) f(*c);
+  }
 
  private:
   ConnectionId new_cid();

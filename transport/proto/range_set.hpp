@@ -6,6 +6,7 @@
 // is cheap because real traffic keeps the set small (holes ≈ loss rate × packets per RTT).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -25,10 +26,15 @@ class RangeSet {
   // interval would need a slot and the set is full.
   int64_t insert(uint64_t lo, uint64_t hi) {
     if (lo >= hi) return 0;
-    // First range whose hi >= lo (could touch or overlap), searched from the top: new values are
-    // almost always at or near the highest range (packet numbers, in-order fragments).
+    // First range whose hi >= lo (could touch or overlap). New values are almost always at or near
+    // the highest range (packet numbers, in-order fragments): check the top first, else binary search
+    // (a retransmission fills an old hole deep in a large set).
     size_t i = size_;
-    while (i > 0 && ranges_[i - 1].hi >= lo) --i;
+    if (i > 0 && ranges_[i - 1].hi >= lo) {
+      i = static_cast<size_t>(std::partition_point(ranges_.begin(), ranges_.begin() + static_cast<std::ptrdiff_t>(size_),
+                                                   [lo](const Interval& r) { return r.hi < lo; }) -
+                              ranges_.begin());
+    }
     if (i == size_ || ranges_[i].lo > hi) {  // disjoint: needs a new slot at i
       if (size_ == N) return -1;
       for (size_t k = size_; k > i; --k) ranges_[k] = ranges_[k - 1];

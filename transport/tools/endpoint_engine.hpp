@@ -9,6 +9,7 @@
 #include <span>
 
 #include "transport/io/driver.hpp"
+#include "transport/io/qlog_writer.hpp"
 #include "transport/io/socket_addr.hpp"
 #include "transport/proto/endpoint.hpp"
 
@@ -42,12 +43,24 @@ class EndpointEngine {
   }
   Nanos next_timeout() const { return ep_.next_timeout(); }
   void on_timeout(Nanos now) { ep_.on_timeout(now); }
+  // The driver's end of a turn: hands every connection's state to the qlog recorder, if one is set
+  // (at most once per kObserveEvery; the recorder itself writes at most every 10 ms per connection).
+  void after_turn(Nanos now) {
+    if (qlog_ == nullptr || now - observed_ < kObserveEvery) return;
+    observed_ = now;
+    ep_.for_each_connection([&](const Connection& c) { qlog_->sample(now, c.local_cid(), c.metrics()); });
+  }
 
   Endpoint& endpoint() { return ep_; }
+  // Not owned; nullptr stops recording.
+  void set_qlog(io::QlogWriter* q) { qlog_ = q; }
 
  private:
+  static constexpr Nanos kObserveEvery = Nanos::from_ms(1);
   Endpoint& ep_;
   PeerAddr peer_;
+  io::QlogWriter* qlog_ = nullptr;
+  Nanos observed_{INT64_MIN / 2};
 };
 
 static_assert(io::DatagramEngine<EndpointEngine>);

@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
   serve->add_flag("--no-gro", srv_no_gro, "receive without UDP GRO");
   serve->add_flag("--no-multishot", srv_no_ms, "receive with batched single-shot recvmsg");
   serve->add_flag("--io-stats", srv_stats, "print datapath counters on stderr at exit");
+  std::string srv_qlog, qlog;
+  serve->add_option("--qlog", srv_qlog, "write the congestion controller's state over time to FILE (qlog JSON-SEQ, "
+                                       ".sqlog: qvis reads it)");
   serve->add_flag("--realtime", srv_rt, "run the event loop SCHED_FIFO (needs root; for a shared host: a busy "
                                         "CPU then delays neither pacing nor ACKs)");
 
@@ -153,6 +156,8 @@ int main(int argc, char** argv) {
   send->add_flag("--no-gro", no_gro, "receive without UDP GRO");
   send->add_flag("--no-multishot", no_ms, "receive with batched single-shot recvmsg");
   send->add_flag("--io-stats", io_stats, "print datapath counters on stderr at the end");
+  send->add_option("--qlog", qlog, "write the congestion controller's state over time to FILE (qlog JSON-SEQ, "
+                                 ".sqlog: qvis reads it)");
   send->add_flag("--realtime", realtime, "run the event loop SCHED_FIFO (needs root; for a shared host: a busy "
                                          "CPU then delays neither pacing nor ACKs)");
 
@@ -170,7 +175,7 @@ int main(int argc, char** argv) {
   try {
     if (serve->parsed()) {
       const Transport t = parse_transport(srv_transport);
-      only_for(serve, t, Transport::kLonghaul, {"--mtu", "--no-gso", "--no-gro", "--no-multishot", "--io-stats"});
+      only_for(serve, t, Transport::kLonghaul, {"--mtu", "--no-gso", "--no-gro", "--no-multishot", "--io-stats", "--qlog"});
       only_for(serve, t, Transport::kTcp, {"--bdp", "--rate", "--rtt"});
       const uint64_t max_region = parse_flag("--max-region", s_max_region, lh::parse_bytes).n;
       if (max_region == 0) throw Fail("--max-region must be above 0B");
@@ -194,10 +199,11 @@ int main(int argc, char** argv) {
       o.allow_multishot = !srv_no_ms;
       o.io_stats = srv_stats;
       o.realtime = srv_rt;
+      o.qlog = srv_qlog;
       return lh::xport::tools::run_server(o);
     }
     const Transport t = parse_transport(transport);
-    only_for(send, t, Transport::kLonghaul, {"--mtu", "--no-gso", "--no-gro", "--no-multishot", "--io-stats"});
+    only_for(send, t, Transport::kLonghaul, {"--mtu", "--no-gso", "--no-gro", "--no-multishot", "--io-stats", "--qlog"});
     only_for(send, t, Transport::kTcp, {"--streams", "--bdp", "--rate", "--rtt"});
     const uint64_t size = parse_flag("--size", s_size, lh::parse_bytes).n;
     const uint64_t shard = parse_flag("--shard", s_shard, lh::parse_bytes).n;
@@ -238,6 +244,7 @@ int main(int argc, char** argv) {
     o.allow_multishot = !no_ms;
     o.io_stats = io_stats;
     o.realtime = realtime;
+    o.qlog = qlog;
     return lh::xport::tools::run_client(o);
   } catch (const Fail& e) {
     std::fprintf(stderr, "lh-xfer: %s\n", e.what());

@@ -74,6 +74,12 @@ int run_client(const ClientOptions& opt) {
   Endpoint ep(ecfg);
   EndpointEngine engine(ep);
   io::Driver<EndpointEngine> driver(ring, engine, {}, driver_config(opt.realtime));
+  std::optional<io::QlogWriter> qlog;
+  if (!opt.qlog.empty()) {
+    qlog.emplace(opt.qlog, io::QlogHeader{.title = "lh-xfer send", .vantage_point = "client",
+                                          .description = "to " + opt.to.to_string()}, driver.now());
+    engine.set_qlog(&*qlog);
+  }
 
   Connection& conn = ep.connect(to_peer(opt.to), driver.now());
   ControlMessage hello{.type = ControlType::kHello, .slots = static_cast<uint32_t>(slots), .a = opt.size,
@@ -251,6 +257,7 @@ int run_client(const ClientOptions& opt) {
   driver.run_until([&] { return conn.state() == Connection::State::kClosed || conn.state() == Connection::State::kLost; },
                    driver.now() + Nanos::from_s(2));
 
+  if (qlog && !qlog->flush()) error_line(fmt::format("qlog {}: write failed", qlog->path()));
   if (opt.io_stats) {
     std::fprintf(stderr, "lh-xfer send io: %s; driver %llu turns, %llu timeouts, %llu CPU-budget pauses\n",
                  io::to_string(ring.stats()).c_str(), static_cast<unsigned long long>(driver.stats().turns),

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "src/units.hpp"
 #include "transport/io/socket_addr.hpp"
@@ -31,6 +32,7 @@ struct ClientOptions {
   bool io_stats = false;                // print datapath counters on stderr at the end
   bool realtime = false;                // SCHED_FIFO event loop under a CPU budget (see driver_config)
   uint64_t seed = 0x6c682d78666572ull;       // pattern seed, sent to the server in HELLO
+  std::string qlog;                          // write the controller state as qlog JSON-SEQ here
 };
 
 // Runs one transfer; prints the summary on stdout and errors as one line on stderr. Returns the exit

@@ -78,6 +78,12 @@ int run_server(const ServerOptions& opt) {
   Endpoint ep(ecfg);
   EndpointEngine engine(ep);
   io::Driver<EndpointEngine> driver(ring, engine, {}, driver_config(opt.realtime));
+  std::optional<io::QlogWriter> qlog;
+  if (!opt.qlog.empty()) {
+    qlog.emplace(opt.qlog, io::QlogHeader{.title = "lh-xfer serve", .vantage_point = "server",
+                                          .description = "on " + ring.local().to_string()}, driver.now());
+    engine.set_qlog(&*qlog);
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   if (!opt.quiet) {

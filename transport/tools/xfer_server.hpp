@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "transport/io/socket_addr.hpp"
 
@@ -22,6 +23,7 @@ struct ServerOptions {
   bool io_stats = false;                // print datapath counters on stderr at the end
   bool realtime = false;                // SCHED_FIFO event loop under a CPU budget (see driver_config)
   bool quiet = false;                   // no per-transfer line on stdout
+  std::string qlog;                     // write every connection's controller state as qlog JSON-SEQ here
 };
 
 // Returns the exit code: 0 (with --once: the transfer verified), 1 otherwise.

@@ -135,6 +135,32 @@ TEST(LabReport, TimeseriesFromEmulatorLines) {
   EXPECT_NE(p.data_text.find("0.200 500.000 41.0000"), std::string::npos) << p.data_text;
 }
 
+// A longhaul endpoint's qlog (RS-framed JSON-SEQ): the busiest connection's metrics, on the lab's time
+// axis (the header's reference_time against the client's start), drawn beside lh-emu's series.
+TEST(LabReport, ControllerSeriesFromQlog) {
+  const std::string rs = "\x1e";
+  const std::string text =
+      rs + R"({"qlog_version":"0.3","qlog_format":"JSON-SEQ","trace":{"common_fields":{"reference_time":1000500}}})" + "\n" +
+      rs + R"({"time":10,"name":"recovery:metrics_updated","group_id":"a","data":{"pacing_rate":5e8,"bandwidth_estimate":4e8,"smoothed_rtt":41}})" + "\n" +
+      rs + R"({"time":20,"name":"recovery:metrics_updated","group_id":"a","data":{"pacing_rate":6e8,"bandwidth_estimate":4e8,"smoothed_rtt":42}})" + "\n" +
+      rs + R"({"time":15,"name":"recovery:metrics_updated","group_id":"b","data":{"pacing_rate":1e6}})" + "\n" +
+      rs + R"({"time":16,"name":"recovery:congestion_state_updated","group_id":"a","data":{"new":"drain"}})" + "\n" +
+      rs + "{not json\n";
+  const auto pts = cc_series_from_qlog(text, 1000000.0);
+  ASSERT_EQ(pts.size(), 2u);  // group "a", the busiest
+  EXPECT_NEAR(pts[0].t_s, 0.510, 1e-9);
+  EXPECT_DOUBLE_EQ(pts[1].pacing_mbit, 600);
+  EXPECT_DOUBLE_EQ(pts[1].bw_mbit, 400);
+  EXPECT_DOUBLE_EQ(pts[1].srtt_ms, 42);
+  EXPECT_TRUE(cc_series_from_qlog(rs + R"({"time":1,"name":"recovery:metrics_updated","data":{}})" + "\n", 0).empty())
+      << "no header: no time origin";
+  const PlotSpec p = timeseries_plot({TimePoint{.t_s = 0.5, .mbit = 100, .added_ms = 40}}, "c / longhaul #1",
+                                     {CcSeries{.label = "client", .points = pts}});
+  EXPECT_NE(p.script.find("index 1 using 1:2 with steps"), std::string::npos) << p.script;
+  EXPECT_NE(p.script.find("\"client bandwidth estimate\""), std::string::npos) << p.script;
+  EXPECT_NE(p.data_text.find("0.5200 600.000 400.000 42.000"), std::string::npos) << p.data_text;
+}
+
 TEST(LabReport, ScatterAndIndexReferenceThePlots) {
   const PlotSpec s = scatter_plot({with_p95(row("c", "longhaul", 800e6), 43000), row("c", "tcp-bbr", 600e6)});
   EXPECT_NE(s.script.find("reverse"), std::string::npos);

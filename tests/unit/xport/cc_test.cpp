@@ -23,22 +23,29 @@ struct BbrDriver {
   Nanos now{1'000'000'000};
   uint64_t delivered = 0;
 
-  // One round trip: 10 ACKs delivering `bw` for one `rtt`, with `loss` of the bytes lost.
-  void round(uint64_t bw_bps, Nanos rtt, double loss = 0.0) {
+  // One round trip: 10 ACKs delivering `bw` for one `rtt`, with `loss` of the bytes lost (the lost
+  // bytes come on top: the sender sent bw/(1 − loss)); `app_limited` marks the samples.
+  void round(uint64_t bw_bps, Nanos rtt, double loss = 0.0, bool app_limited = false) {
     const uint64_t bytes = bytes_in(rtt, BitsPerSecond{bw_bps}).n;
     const uint64_t prior = delivered;
     for (int k = 0; k < 10; ++k) {
       now += rtt / 10;
       const uint64_t acked = bytes / 10;
       if (loss > 0) {
-        bbr.on_loss(LossEvent{.now = now, .lost_bytes = static_cast<uint64_t>(loss * static_cast<double>(acked)),
+        bbr.on_loss(LossEvent{.now = now, .lost_bytes = static_cast<uint64_t>(loss / (1 - loss) * static_cast<double>(acked)),
                               .in_flight = bytes});
       }
       delivered += acked;
       bbr.on_ack(AckEvent{.now = now, .acked_bytes = acked, .in_flight = bytes, .delivered_total = delivered,
                           .latest_rtt = rtt, .min_rtt = rtt, .srtt = rtt,
-                          .rs = RateSample{.delivered = bytes, .interval = rtt, .prior_delivered = prior}});
+                          .rs = RateSample{.delivered = bytes, .interval = rtt, .prior_delivered = prior,
+                                           .app_limited = app_limited}});
     }
+  }
+  // Startup to the bottleneck, then cruising.
+  void reach(uint64_t bw_bps, Nanos rtt) {
+    for (uint64_t bw = 100'000'000; bw < bw_bps; bw *= 2) round(bw, rtt);
+    for (int i = 0; i < 8; ++i) round(bw_bps, rtt);
   }
 };
 
@@ -144,6 +151,65 @@ TEST(Bbr, StandingQueueWhileCruisingIsDrained) {
   EXPECT_LE(lowest, 750'000'000u);     // drained at 0.75 of what the round delivered
   EXPECT_GT(cruise, 950'000'000u);     // then cruising at the delivered rate ...
   EXPECT_LE(cruise, 1'000'000'000u);   // ... not at the inflated one
+}
+
+// A training job's compute gap: only statuses and pings are acknowledged, every sample is
+// application-limited and tiny. Such rounds say nothing about the bottleneck: after 30 of them (three
+// filter windows) the model still holds 1 Gbit/s. Before the fix ten of them emptied the filter and
+// the next step started from the pacing floor (issue 11's crawl).
+TEST(Bbr, IdleRoundsDoNotAgeTheBandwidthFilter) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  d.reach(1'000'000'000, rtt);
+  ASSERT_EQ(d.bbr.mode(), Bbr::Mode::kProbeBw);
+  for (int i = 0; i < 30; ++i) d.round(100'000, rtt, 0.0, /*app_limited=*/true);
+  EXPECT_EQ(d.bbr.max_bw(), 1'000'000'000u);
+  EXPECT_GE(d.bbr.pacing_rate().bps, 750'000'000u);
+}
+
+// The first packet after an idle spell: the round it starts is paced at 1× the model, whatever the
+// mode's gain (Startup's 2.885 here, which would send a step's first flight at 2.9× the bottleneck).
+TEST(Bbr, RestartAfterIdlePacesAtTheModelsRate) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  for (uint64_t bw = 100'000'000; bw < 800'000'000; bw *= 2) d.round(bw, rtt);
+  ASSERT_EQ(d.bbr.mode(), Bbr::Mode::kStartup);
+  ASSERT_GT(d.bbr.pacing_rate().bps, 2 * d.bbr.max_bw());
+  d.round(100'000, rtt, 0.0, /*app_limited=*/true);  // idle
+  d.bbr.on_packet_sent(SentEvent{.now = d.now, .bytes = kMss, .in_flight = kMss, .app_limited = true});
+  EXPECT_EQ(d.bbr.pacing_rate().bps, d.bbr.max_bw());
+  EXPECT_STREQ(d.bbr.state().state, "restart");
+  // The round it started ends: startup's gain again.
+  d.round(800'000'000, rtt);
+  EXPECT_GT(d.bbr.pacing_rate().bps, 2 * d.bbr.max_bw());
+}
+
+// 20% random loss, RTT flat: the round delivers 800 Mbit/s of a 1 Gbit/s bottleneck that the sender
+// fills. The loss is not congestion (no queue), and the model sends at delivered / (1 − p̂).
+TEST(Bbr, RandomLossIsCompensatedNotPunished) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  d.reach(1'000'000'000, rtt);
+  for (int i = 0; i < 30; ++i) d.round(800'000'000, rtt, 0.2);
+  EXPECT_NEAR(d.bbr.random_loss(), 0.2, 0.01);
+  EXPECT_NEAR(static_cast<double>(d.bbr.state().bandwidth_bps), 1e9, 0.03e9);
+}
+
+// After a congestive round (a competitor's burst: loss and a queue) the cap is raised by 1/4 per
+// clean round, so the rate is back within a few RTTs, not at the next gain cycle's probe.
+TEST(Bbr, CongestionCapRecoversOnCleanRounds) {
+  BbrDriver d;
+  const Nanos rtt = Nanos::from_ms(50);
+  d.reach(1'000'000'000, rtt);
+  d.round(500'000'000, Nanos::from_ms(80), 0.15);  // the burst: half the rate, 15% loss, 30 ms queue
+  // The burst is over. A round is judged when the next one starts (its first ACK).
+  std::vector<uint64_t> model;
+  for (int i = 0; i < 4; ++i) {
+    d.round(1'000'000'000, rtt);
+    model.push_back(d.bbr.state().bandwidth_bps);
+  }
+  EXPECT_LE(model[0], 710'000'000u) << "the congestive round was not cut";
+  EXPECT_GE(model[3], 1'000'000'000u) << "still capped three clean rounds later";
 }
 
 TEST(Cubic, SlowStartThenOneDecreasePerEvent) {

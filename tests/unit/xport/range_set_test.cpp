@@ -46,5 +46,19 @@ TEST(RangeSet, SpanningInsertCountsOnlyTheHoles) {
   EXPECT_EQ(s[0].hi, 50u);
 }
 
+// Retransmissions fill the oldest holes of an operation with hundreds of them (the insert searches by
+// bisection, not from the top): each fill merges exactly its two neighbours.
+TEST(RangeSet, FillsHolesDeepInALargeSet) {
+  RangeSet<1024> s;
+  for (uint64_t k = 0; k < 1000; ++k) ASSERT_EQ(s.insert(k * 10, k * 10 + 9), 9);  // holes at 9, 19, ...
+  ASSERT_EQ(s.size(), 1000u);
+  for (uint64_t k = 0; k < 999; ++k) {
+    ASSERT_EQ(s.insert(k * 10 + 9, k * 10 + 10), 1) << k;
+    ASSERT_EQ(s.size(), 999u - k);
+    ASSERT_TRUE(s.covers(0, k * 10 + 19));
+  }
+  EXPECT_EQ(s.insert(5, 9995), 0);  // already covered
+}
+
 }  // namespace
 }  // namespace lh::xport

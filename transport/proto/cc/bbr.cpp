@@ -14,19 +14,45 @@ Bbr::Bbr(BitsPerSecond initial_rate, Nanos initial_rtt, uint64_t mss, double los
       cwnd_(std::max<uint64_t>(32 * mss, 2 * bytes_in(initial_rtt, initial_rate).n)),
       pacing_rate_(initial_rate) {}
 
+ControllerState Bbr::state() const {
+  const char* name = restarting_                ? "restart"
+                     : mode_ == Mode::kStartup  ? "startup"
+                     : mode_ == Mode::kDrain    ? "drain"
+                     : pacing_gain_ > 1.0       ? "probe_bw:up"
+                     : pacing_gain_ < 1.0       ? "probe_bw:down"
+                                                : "probe_bw:cruise";
+  return {.state = name, .bandwidth_bps = model_bw(), .random_loss = random_loss_};
+}
+
 uint64_t Bbr::max_bw() const { return *std::max_element(bw_rounds_.begin(), bw_rounds_.end()); }
 
-uint64_t Bbr::model_bw() const {
-  const uint64_t bw = max_bw();
-  return bw == 0 ? initial_rate_.bps : std::min(bw, bw_lo_);
+uint64_t Bbr::compensate(uint64_t bps) const {
+  return static_cast<uint64_t>(static_cast<double>(bps) / (1.0 - random_loss_));
 }
+
+// Until the pipe is first filled the estimate never falls below the initial rate: the first samples
+// (a handshake, a ping) are application-limited lower bounds, not the bottleneck.
+uint64_t Bbr::bw_estimate() const {
+  const uint64_t bw = compensate(max_bw());
+  return filled_pipe_ ? (bw == 0 ? initial_rate_.bps : bw) : std::max(bw, initial_rate_.bps);
+}
+
+uint64_t Bbr::model_bw() const { return std::min(bw_estimate(), bw_lo_); }
 
 uint64_t Bbr::bdp(double gain) const {
   const Nanos rtt = min_rtt_.ns > 0 ? min_rtt_ : initial_rtt_;
   return static_cast<uint64_t>(gain * static_cast<double>(bytes_in(rtt, BitsPerSecond{model_bw()}).n));
 }
 
-void Bbr::on_packet_sent(const SentEvent&) {}
+void Bbr::on_packet_sent(const SentEvent& e) {
+  // The first packet after an idle spell: pace this round at the model's rate, not the mode's gain.
+  if (e.app_limited && e.in_flight == e.bytes && !restarting_) {
+    restarting_ = true;
+    // Whatever capped the model before the idle spell (a competitor's burst, a queue) has drained.
+    bw_lo_ = UINT64_MAX;
+    pacing_rate_ = BitsPerSecond{std::max<uint64_t>(model_bw(), 1'000'000)};
+  }
+}
 
 void Bbr::on_loss(const LossEvent& e) {
   round_lost_ += e.lost_bytes;
@@ -42,95 +68,141 @@ void Bbr::on_loss(const LossEvent& e) {
   }
 }
 
-void Bbr::end_round_loss_check(Nanos now) {
+Nanos Bbr::round_low_rtt() const {
+  return round_low_rtt_[std::min<uint64_t>(round_rtt_samples_ / 10, round_low_count_ - 1)];
+}
+
+Bbr::RoundVerdict Bbr::judge_round() const {
+  RoundVerdict v;
+  if (min_rtt_.ns > 0 && round_rtt_samples_ >= 10 && round_low_count_ > 0) {
+    v.queue = round_low_rtt() > min_rtt_ + std::max(min_rtt_ / 8, kStandingQueueFloor);
+  }
   const uint64_t total = round_lost_ + round_delivered_;
   // Judge a round's loss only over enough packets: the first rounds of a connection carry a handful,
   // and a few reordered packets there would read as a high loss rate.
-  if (total >= kMinRoundPackets * mss_ && round_lost_ > 0) {
-    const double loss_rate = static_cast<double>(round_lost_) / static_cast<double>(total);
-    // Queueing: the smoothed RTT (not one sample: reordering and ACK bunching make single samples
-    // noisy) stands 25% above the path's base RTT.
-    const bool queueing = min_rtt_.ns > 0 && srtt_ > min_rtt_ + min_rtt_ / 4;
-    if (loss_rate > loss_thresh_ && (queueing || loss_rate > 4 * loss_thresh_)) {
-      const uint64_t bw = max_bw() == 0 ? initial_rate_.bps : max_bw();
-      // BBRv2's bw_latest: the best delivery-rate sample of this round.
-      const uint64_t bw_latest = bw_rounds_[round_count_ % kBwWindowRounds];
-      if (mode_ == Mode::kStartup) {
-        // The pipe is full: stop growing and drain the queue. The rate model is kept (BBRv2 bounds
-        // inflight here, not bandwidth): startup's estimate is the best one there is.
-        mode_ = Mode::kDrain;
-        filled_pipe_ = true;
-        pacing_gain_ = 1.0 / kStartupGain;
-      } else {
-        const auto cut = static_cast<uint64_t>(kBeta * static_cast<double>(std::min(bw, bw_lo_)));
-        bw_lo_ = std::max(cut, std::min(bw_latest, bw));
-      }
-    }
-  }
-  round_lost_ = 0;
-  round_delivered_ = 0;
-  round_max_rtt_ = Nanos{0};
-  round_start_ = now;
+  if (total < kMinRoundPackets * mss_) return v;
+  v.judged = true;
+  v.loss_rate = static_cast<double>(round_lost_) / static_cast<double>(total);
+  const double excess = v.loss_rate - random_loss_;
+  // Queueing: the smoothed RTT (not one sample: reordering and ACK bunching make single samples
+  // noisy) stood 25% above the path's base RTT during the round.
+  const bool queueing = min_rtt_.ns > 0 && round_max_srtt_ > min_rtt_ + min_rtt_ / 4;
+  v.congestive = round_lost_ > 0 && excess > loss_thresh_ && (queueing || v.queue || excess > kSevereExcess);
+  return v;
 }
 
-void Bbr::end_round_queue_check(Nanos now) {
-  if (mode_ != Mode::kProbeBw || kCycle[cycle_idx_] != 1.0 || queue_drained_this_cycle_ || min_rtt_.ns == 0 ||
-      round_rtt_samples_ < 10 || round_low_count_ == 0 || now <= round_start_) {
+// p̂: rounds whose losses cannot be our own queue's overflow (no queue in the RTT, not congestive).
+void Bbr::update_random_loss(const RoundVerdict& v) {
+  if (!v.judged || v.queue || v.congestive) return;
+  random_loss_ = std::min(kMaxRandomLoss, random_loss_ + kRandomLossGain * (v.loss_rate - random_loss_));
+}
+
+void Bbr::on_congestive_round(Nanos) {
+  if (mode_ == Mode::kStartup) {
+    // The pipe is full: stop growing and drain the queue. The rate model is kept (BBRv2 bounds
+    // inflight here, not bandwidth): startup's estimate is the best one there is.
+    enter_drain();
     return;
   }
-  const Nanos low = round_low_rtt_[std::min<uint64_t>(round_rtt_samples_ / 10, round_low_count_ - 1)];
-  if (low <= min_rtt_ + std::max(min_rtt_ / 8, kStandingQueueFloor)) return;
+  const uint64_t bw = bw_estimate();
+  const auto cut = static_cast<uint64_t>(kBeta * static_cast<double>(std::min(bw, bw_lo_)));
+  bw_lo_ = std::max(cut, std::min(compensate(round_best_), bw));
+}
+
+void Bbr::on_clean_round() {
+  if (bw_lo_ == UINT64_MAX) return;
+  const auto raised = static_cast<uint64_t>(kCapRecovery * static_cast<double>(bw_lo_));
+  bw_lo_ = raised >= bw_estimate() ? UINT64_MAX : raised;
+}
+
+void Bbr::enter_drain() {
+  mode_ = Mode::kDrain;
+  filled_pipe_ = true;
+  pacing_gain_ = 1.0 / kStartupGain;
+}
+
+Nanos Bbr::startup_delay_threshold() const {
+  return std::clamp(min_rtt_ / 8, kStartupDelayMin, kStartupDelayMax);
+}
+
+void Bbr::check_startup_exit(const AckEvent& e) {
+  if (mode_ != Mode::kStartup) return;
+  const uint64_t bw = max_bw();
+  const bool grew = bw >= full_bw_ + full_bw_ / 4;
+  if (grew) {
+    full_bw_ = bw;
+    full_bw_count_ = 0;
+  }
+  if (!grew && !e.rs.app_limited && round_loaded_ && ++full_bw_count_ >= 3) enter_drain();
+}
+
+// A standing queue while cruising, judged only from a round the sender kept loaded throughout (no
+// application-limited sample: a transfer's tail delivers below the bottleneck): the round then
+// delivered at the bottleneck's rate (the queue never emptied), so the model is capped there.
+void Bbr::end_round_queue_check(Nanos now, const RoundVerdict& v) {
+  if (mode_ != Mode::kProbeBw || kCycle[cycle_idx_] != 1.0 || queue_drained_this_cycle_ || restarting_ ||
+      !round_loaded_ || round_app_limited_ || !v.queue || v.congestive || now <= round_start_) {
+    return;
+  }
   const auto delivered_bps = static_cast<uint64_t>(static_cast<double>(round_delivered_) * 8e9 /
                                                    static_cast<double>((now - round_start_).ns));
   if (delivered_bps == 0) return;
-  bw_lo_ = std::min(bw_lo_, delivered_bps);
+  bw_lo_ = std::min(bw_lo_, compensate(delivered_bps));
   cycle_idx_ = 1;  // the 0.75 phase, until in flight is down to the (corrected) BDP
   cycle_stamp_ = now;
   queue_drained_this_cycle_ = draining_queue_ = true;
 }
 
 void Bbr::start_round(const AckEvent& e) {
-  end_round_queue_check(e.now);  // before the loss check resets the round's counters
-  end_round_loss_check(e.now);
+  const RoundVerdict v = judge_round();
+  end_round_queue_check(e.now, v);
+  if (v.congestive) {
+    on_congestive_round(e.now);
+  } else if (v.judged && !v.queue && round_loaded_) {
+    on_clean_round();
+  }
+  update_random_loss(v);
+  check_startup_exit(e);
   // A round with fewer than 10 samples cannot tell an outlier from the base RTT: it only refreshes an
   // expired filter.
   if (round_low_count_ > 0 && (round_rtt_samples_ >= 10 || e.now - min_rtt_stamp_ > kMinRttWindow)) {
-    const size_t rank = std::min<uint64_t>(round_rtt_samples_ / 10, round_low_count_ - 1);
-    const Nanos candidate = round_low_rtt_[rank];
-    round_rtt_samples_ = 0;
+    const Nanos candidate = round_low_rtt();
     if (candidate <= min_rtt_ || e.now - min_rtt_stamp_ > kMinRttWindow) {
       min_rtt_ = candidate;
       min_rtt_stamp_ = e.now;
     }
   }
+  // Only a loaded round ages the bandwidth filter: idle rounds (keepalives, statuses) say nothing
+  // about the bottleneck, and ten of them would otherwise empty it.
+  if (round_loaded_) {
+    ++bw_slot_;
+    bw_rounds_[bw_slot_ % kBwWindowRounds] = 0;
+  }
+  round_loaded_ = round_app_limited_ = false;
+  round_best_ = 0;
+  round_max_srtt_ = Nanos{0};
+  round_lost_ = 0;
+  round_delivered_ = 0;
+  round_start_ = e.now;
   round_low_count_ = 0;
   round_rtt_samples_ = 0;
   next_round_delivered_ = e.delivered_total;
   ++round_count_;
+  restarting_ = false;
   if (++extra_rounds_ >= 5) {
     extra_rounds_ = 0;
     extra_idx_ ^= 1;
     extra_acked_[extra_idx_] = 0;
   }
-  bw_rounds_[round_count_ % kBwWindowRounds] = 0;
-  if (mode_ == Mode::kStartup && !e.rs.app_limited) {
-    const uint64_t bw = max_bw();
-    if (bw >= full_bw_ + full_bw_ / 4) {
-      full_bw_ = bw;
-      full_bw_count_ = 0;
-    } else if (++full_bw_count_ >= 3) {
-      mode_ = Mode::kDrain;
-      filled_pipe_ = true;
-      pacing_gain_ = 1.0 / kStartupGain;
-    }
-  }
 }
 
 void Bbr::on_ack(const AckEvent& e) {
+  // A packet sent after the round began was acknowledged: the round ended with the previous ACK.
+  // Judge it before this ACK's samples count (they belong to the new round).
+  if (e.rs.interval.ns > 0 && e.rs.prior_delivered >= next_round_delivered_) start_round(e);
   round_delivered_ += e.acked_bytes;
-  if (e.srtt.ns > 0) srtt_ = e.srtt;
+  if (e.srtt.ns > 0) round_max_srtt_ = std::max(round_max_srtt_, e.srtt);
   if (e.latest_rtt.ns > 0) {
-    round_max_rtt_ = std::max(round_max_rtt_, e.latest_rtt);
     if (min_rtt_.ns == 0) {  // bootstrap from the first sample
       min_rtt_ = e.latest_rtt;
       min_rtt_stamp_ = e.now;
@@ -147,9 +219,19 @@ void Bbr::on_ack(const AckEvent& e) {
     }
   }
   const uint64_t sample = e.rs.bps();
-  auto& slot = bw_rounds_[round_count_ % kBwWindowRounds];
-  if (sample > 0 && (!e.rs.app_limited || sample >= max_bw())) slot = std::max(slot, sample);
-  if (e.rs.interval.ns > 0 && e.rs.prior_delivered >= next_round_delivered_) start_round(e);
+  if (sample > 0) {
+    round_best_ = std::max(round_best_, sample);
+    (e.rs.app_limited ? round_app_limited_ : round_loaded_) = true;
+    auto& slot = bw_rounds_[bw_slot_ % kBwWindowRounds];
+    if (!e.rs.app_limited || sample >= max_bw()) slot = std::max(slot, sample);
+  }
+  // Startup's delay exit within the round (HyStart++ checks per ACK once a round has a few samples):
+  // when even the round's smallest RTT stands above the base, the pipe is full and the queue grows by
+  // 1.9 BDP per round at startup's gain — waiting for the round's end would fill a 1-BDP buffer.
+  if (mode_ == Mode::kStartup && min_rtt_.ns > 0 && round_rtt_samples_ >= kStartupDelaySamples &&
+      round_low_count_ > 0 && round_low_rtt_[0] >= min_rtt_ + startup_delay_threshold()) {
+    enter_drain();
+  }
   update_ack_aggregation(e.now, e.acked_bytes);
   update_model_outputs(e.now, e.in_flight, e.acked_bytes);
 }
@@ -197,10 +279,11 @@ void Bbr::update_model_outputs(Nanos now, uint64_t in_flight, uint64_t acked) {
     pacing_gain_ = kCycle[cycle_idx_];
   }
   const uint64_t bw = model_bw();
-  const BitsPerSecond rate{std::max<uint64_t>(static_cast<uint64_t>(pacing_gain_ * static_cast<double>(bw)), 1'000'000)};
+  const double gain = restarting_ ? 1.0 : pacing_gain_;
+  const BitsPerSecond rate{std::max<uint64_t>(static_cast<uint64_t>(gain * static_cast<double>(bw)), 1'000'000)};
   // Until the pipe is full the pacing rate only grows (Linux bbr_set_pacing_rate): the first
   // delivery-rate samples cover a few packets sent at the initial rate and underestimate it.
-  if (filled_pipe_ || rate > pacing_rate_) pacing_rate_ = rate;
+  if (filled_pipe_ || restarting_ || rate > pacing_rate_) pacing_rate_ = rate;
   // cwnd moves towards the target by at most the bytes just acknowledged; while the pipe is still
   // being filled it only grows (BBR's "cwnd += acked" in Startup).
   uint64_t target = bdp(cwnd_gain_) + 3 * mss_;

@@ -52,4 +52,12 @@ struct LossEvent {
   bool persistent_congestion = false;  // every packet over > 3 PTOs was lost (RFC 9002 §7.6)
 };
 
+// What a controller says of itself, for observability (qlog, summaries): read by drivers at most every
+// few milliseconds, never on the per-packet path.
+struct ControllerState {
+  const char* state = "";       // e.g. "startup", "probe_bw:cruise", "slow_start"; a static string
+  uint64_t bandwidth_bps = 0;   // the model's bottleneck estimate, bit/s (0: the controller keeps none)
+  double random_loss = 0;       // loss rate the model treats as random, not congestive (BBR), else 0
+};
+
 }  // namespace lh::xport::cc

@@ -25,6 +25,7 @@ class CongestionController {
   [[nodiscard]] BitsPerSecond pacing_rate() const { return std::visit([](const auto& c) { return c.pacing_rate(); }, impl_); }
   [[nodiscard]] uint64_t cwnd() const { return std::visit([](const auto& c) { return c.cwnd(); }, impl_); }
   [[nodiscard]] const char* name() const { return std::visit([](const auto& c) { return c.name(); }, impl_); }
+  [[nodiscard]] ControllerState state() const { return std::visit([](const auto& c) { return c.state(); }, impl_); }
   [[nodiscard]] const Bbr* bbr() const { return std::get_if<Bbr>(&impl_); }
 
  private:

@@ -25,6 +25,9 @@ class Cubic {
   [[nodiscard]] uint64_t cwnd() const { return cwnd_; }
   [[nodiscard]] bool in_slow_start() const { return cwnd_ < ssthresh_; }
   [[nodiscard]] const char* name() const { return "cubic"; }
+  [[nodiscard]] ControllerState state() const {
+    return {.state = in_slow_start() ? "slow_start" : "congestion_avoidance"};
+  }
 
  private:
   static constexpr double kC = 0.4;

@@ -25,6 +25,7 @@ class FixedRate {
   [[nodiscard]] BitsPerSecond pacing_rate() const { return rate_; }
   [[nodiscard]] uint64_t cwnd() const { return std::max<uint64_t>(2 * bytes_in(srtt_, rate_).n, 64 * mss_); }
   [[nodiscard]] const char* name() const { return "fixed"; }
+  [[nodiscard]] ControllerState state() const { return {.state = "fixed", .bandwidth_bps = rate_.bps}; }
 
  private:
   BitsPerSecond rate_;
