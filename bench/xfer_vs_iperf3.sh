@@ -4,7 +4,7 @@
 # Addresses come from 198.18.0.0/15, the range reserved for benchmarking (RFC 2544); nothing leaves the
 # namespaces. Prints a table with each tool's rate and the ratio to iperf3 TCP (target: lh-xfer >= 0.5).
 #   sudo bench/xfer_vs_iperf3.sh [PATH/TO/lh-xfer]      env: SIZE=2GiB (lh-xfer), SECONDS_IPERF=10,
-#                                                       XFER_ARGS="--cc bbr" (extra lh-xfer send flags),
+#                                                       XFER_ARGS="--transport longhaul-cubic" (extra lh-xfer send flags),
 #                                                       NICE=-10 (same priority for every tool; on a
 #                                                       busy host it keeps others' jobs from deciding),
 #                                                       MTU=1500 (veth MTU, the same for every tool:
@@ -12,7 +12,7 @@
 #                                                       UDP use MTU - 28 bytes of UDP payload; MTU=9000
 #                                                       for jumbo frames as on a testbed host)
 set -euo pipefail
-xfer=${1:-build/transport/tools/lh-xfer}
+xfer=${1:-build/workload/xfer/lh-xfer}
 size=${SIZE:-2GiB}
 secs=${SECONDS_IPERF:-10}
 xfer_args=${XFER_ARGS:-}

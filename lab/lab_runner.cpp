@@ -20,7 +20,7 @@
 #include "lab/trace_report.hpp"
 #include "src/clock.hpp"
 #include "src/units.hpp"
-#include "transport/tcp/sysctl_guard.hpp"
+#include "src/sysctl_guard.hpp"
 
 namespace lh::lab {
 namespace {
@@ -157,18 +157,18 @@ std::optional<int> run_pair(const RunContext& ctx, const std::string& tag, const
 
 // One cell of a trace workload: `lh-trace replay --serve` in B, the replay client in A; the client's
 // JSON Lines become row["replay"] (trace_workload.hpp) and row["summary"] (its summary + "seconds").
-nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t index, Bytes bdp, nlohmann::json row) {
+nlohmann::json run_replay(const RunContext& ctx, const LabTransport& t, size_t index, Bytes bdp, nlohmann::json row) {
   const fs::path raw = ctx.dir / "raw";
   const std::string tag = fmt::format("run-{:03d}", index);
-  const std::string name = replay_transport_name(t), tool = ctx.opt.trace_tool.string();
+  const std::string name = t.spec.name(), tool = ctx.opt.trace_tool.string();
   row["tool"] = "lh-trace replay";
   row["workload"] = ctx.m.workload.text;
   row["replay_transport"] = name;
   row.erase("size_bytes");
   row["size_bytes"] = ctx.m.workload.bytes_forward + ctx.m.workload.bytes_reverse;
-  const bool tcp = t.tool == TransportTool::kTcp;
+  const bool tcp = t.spec.tcp();
   std::vector<std::string> srv{"ip", "netns", "exec", ctx.topo.prefix() + "B", tool, "replay", "--serve", "--listen",
-                               fmt::format("{}:0", kAddrB), "--transport", name, "--once"};
+                               fmt::format("{}:0", kAddrB), "--transport", name, "--once", "--realtime"};
   if (tcp) srv.insert(srv.end(), {"--bdp", format(bdp)});
   // The controller's state over time at both ends (lh-trace replay --qlog), kept beside the run.
   if (!tcp) srv.insert(srv.end(), {"--qlog", (raw / (tag + "-server.sqlog")).string()});
@@ -177,7 +177,8 @@ nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t 
     std::vector<std::string> cli{"ip", "netns", "exec", ctx.topo.prefix() + "A", tool, "replay",
                                  ctx.m.workload.trace.string(), "--transport", name, "--peer",
                                  fmt::format("{}:{}", kAddrB, port), "--json", json.string(), "--duration-limit",
-                                 format(ctx.m.duration_limit), "--connect-timeout", format(kConnectTimeout)};
+                                 format(ctx.m.duration_limit), "--connect-timeout", format(kConnectTimeout),
+                                 "--realtime"};
     if (tcp) cli.insert(cli.end(), {"--bdp", format(bdp)});
     if (!tcp) cli.insert(cli.end(), {"--qlog", (raw / (tag + "-client.sqlog")).string()});
     return cli;
@@ -202,13 +203,14 @@ nlohmann::json run_replay(const RunContext& ctx, const TransportSpec& t, size_t 
   return row;
 }
 
-nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const TransportSpec& t, int repeat, size_t index) {
+nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const LabTransport& t, int repeat, size_t index) {
   const ProfileKeys keys = profile_keys(pt.profile);
   const Bytes bdp{std::max<uint64_t>(keys.bdp().n, 1 << 20)};
   nlohmann::json row{{"run_id", ctx.run_id}, {"index", index}, {"profile", pt.label}, {"rate_bps", keys.rate.bps},
                      {"rtt_ms", keys.rtt.ms()}, {"loss", keys.loss}, {"loss_model", keys.loss_model},
-                     {"bdp_bytes", bdp.n}, {"transport", t.name}, {"cc", t.cc}, {"streams", t.streams},
-                     {"tool", t.tool == TransportTool::kTcp ? "lh-xfer --transport tcp" : "lh-xfer"}, {"repeat", repeat},
+                     {"bdp_bytes", bdp.n}, {"transport", t.name}, {"spec", t.spec.name()},
+                     {"cc", workload::to_json(t.spec)["cc"]}, {"streams", t.spec.streams}, {"tool", "lh-xfer"},
+                     {"repeat", repeat},
                      {"size_bytes", ctx.m.size.n}, {"started_utc", utc_now("%Y-%m-%dT%H:%M:%SZ")}};
   if (pt.sweep_loss) row["sweep_loss"] = *pt.sweep_loss, row["sweep_loss_model"] = pt.sweep_loss_model;
   if (keys.loss_model == "gilbert-elliott") row["ge_burst"] = keys.ge_burst;
@@ -216,22 +218,23 @@ nlohmann::json run_one(const RunContext& ctx, const MatrixPoint& pt, const Trans
   if (ctx.m.workload.kind == Workload::Kind::kTrace) return run_replay(ctx, t, index, bdp, std::move(row));
   const fs::path raw = ctx.dir / "raw";
   const std::string tag = fmt::format("run-{:03d}", index);
-  const bool tcp = t.tool == TransportTool::kTcp;
+  const bool tcp = t.spec.tcp();
   const std::string tool = ctx.opt.xfer.string();
   const std::string ns_a = ctx.topo.prefix() + "A", ns_b = ctx.topo.prefix() + "B";
 
   // Every transport's loop runs SCHED_FIFO (below lh-emu's worker), so host load does not hand kernel
   // TCP, which works in softirq, an advantage over a user-space transport (see realtime_loop.hpp).
   std::vector<std::string> srv{"ip", "netns", "exec", ns_b, tool, "serve", "--listen", fmt::format("{}:0", kAddrB), "--once",
-                               "--realtime"};
-  if (tcp) srv.insert(srv.end(), {"--transport", "tcp", "--bdp", format(bdp)});
+                               "--realtime", "--transport", t.spec.name()};
+  if (tcp) srv.insert(srv.end(), {"--bdp", format(bdp)});
   if (!tcp) srv.insert(srv.end(), {"--qlog", (raw / (tag + "-server.sqlog")).string()});
   const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
     std::vector<std::string> cli{"ip", "netns", "exec", ns_a, tool, "send", "--to", fmt::format("{}:{}", kAddrB, port),
-                                 "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--cc", t.cc, "--json",
+                                 "--size", format(ctx.m.size), "--shard", format(ctx.m.shard), "--transport",
+                                 t.spec.name(), "--json",
                                  "--duration-limit", format(ctx.m.duration_limit), "--realtime",
                                  "--connect-timeout", format(kConnectTimeout)};
-    if (tcp) cli.insert(cli.end(), {"--transport", "tcp", "--streams", std::to_string(t.streams), "--bdp", format(bdp)});
+    if (tcp) cli.insert(cli.end(), {"--bdp", format(bdp)});
     if (!tcp) cli.insert(cli.end(), {"--qlog", (raw / (tag + "-client.sqlog")).string()});
     return cli;
   }, raw / (tag + "-client.json"), row);
@@ -325,7 +328,7 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
 
   uint64_t max_bdp = 1 << 20;
   for (const MatrixPoint& pt : m.points) max_bdp = std::max(max_bdp, profile_keys(pt.profile).bdp().n);
-  xport::tcp::SysctlGuard sysctls;
+  SysctlGuard sysctls;
   sysctls.raise_buffer_limits(4 * max_bdp);
 
   const std::string prefix = fmt::format("lab{}", ::getpid() % 100000);
@@ -348,7 +351,7 @@ RunOutcome run_matrix(const Matrix& m, const RunnerOptions& opt) {
       throw std::runtime_error(fmt::format("lh-emu did not start for '{}': {}", pt.label, last_line(read_text(emu_err))));
     }
     RunContext ctx{.m = m, .opt = opt, .topo = topo, .dir = res.dir, .run_id = res.run_id, .emu_t0 = Clock::now()};
-    for (const TransportSpec& t : m.transports) {
+    for (const LabTransport& t : m.transports) {
       for (int r = 0; r < m.spec.repeat && !stopping(opt); ++r) {
         ++index;
         const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();

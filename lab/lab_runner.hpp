@@ -24,7 +24,7 @@ namespace lh::lab {
 
 struct RunnerOptions {
   std::filesystem::path emu;        // lh-emu binary
-  std::filesystem::path xfer;       // lh-xfer (longhaul, and the TCP baselines with --transport tcp)
+  std::filesystem::path xfer;       // lh-xfer (every transport: longhaul and the TCP baseline)
   std::filesystem::path trace_tool; // lh-trace (the replay of a --workload trace:FILE)
   std::filesystem::path topology;   // scripts/topology
   std::filesystem::path out = "results";

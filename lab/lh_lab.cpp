@@ -37,8 +37,8 @@ struct Flags {
   std::vector<std::string> overrides;
   std::string results = "results";
   std::string emu = LH_LAB_BUILD_ROOT "/emulator/dpdk/lh-emu";
-  std::string xfer = LH_LAB_BUILD_ROOT "/transport/tools/lh-xfer";
-  std::string trace_tool = LH_LAB_BUILD_ROOT "/traces/lh-trace";
+  std::string xfer = LH_LAB_BUILD_ROOT "/workload/xfer/lh-xfer";
+  std::string trace_tool = LH_LAB_BUILD_ROOT "/traces/tool/lh-trace";
   std::string topology = LH_LAB_SOURCE_ROOT "/scripts/topology";
   std::string emu_stats_interval = "100ms";
 };
@@ -82,7 +82,7 @@ void add_env_flags(CLI::App& app, Flags& f) {
                  "test hook NAME=REPLACEMENT: runs of NAME use REPLACEMENT but are recorded as NAME "
                  "(e.g. longhaul=longhaul-fixed:250mbit to check that regress catches a slower transport)");
   app.add_option("--emu", f.emu, "lh-emu binary");
-  app.add_option("--xfer", f.xfer, "lh-xfer binary (runs every transport; TCP with --transport tcp)");
+  app.add_option("--xfer", f.xfer, "lh-xfer binary (runs every transport of the grammar, TCP included)");
   app.add_option("--topology", f.topology, "scripts/topology");
   app.add_option("--trace-tool", f.trace_tool, "lh-trace binary (runs --workload trace:FILE)");
   app.add_option("--emu-stats-interval", f.emu_stats_interval, "lh-emu stats period for the time-series plot");

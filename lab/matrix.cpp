@@ -298,6 +298,35 @@ MatrixSpec matrix_from_json(const nlohmann::json& j) {
   }
 }
 
+std::pair<std::string, std::string> parse_override(std::string_view text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) {
+    throw std::invalid_argument(
+        fmt::format("--transport-override '{}': expected NAME=REPLACEMENT, e.g. longhaul=longhaul-fixed:250mbit", text));
+  }
+  std::string from(text.substr(0, eq)), to(text.substr(eq + 1));
+  workload::parse_transport_spec(from);
+  workload::parse_transport_spec(to);
+  return {from, to};
+}
+
+std::vector<LabTransport> resolve_transports(const std::vector<std::string>& names,
+                                             const std::map<std::string, std::string>& overrides) {
+  if (names.empty()) throw std::invalid_argument("--transports: at least one transport is needed");
+  std::vector<LabTransport> out;
+  for (const std::string& n : names) {
+    workload::parse_transport_spec(n);  // the recorded name must itself be valid
+    const auto it = overrides.find(n);
+    out.push_back(LabTransport{.name = n, .spec = workload::parse_transport_spec(it == overrides.end() ? n : it->second)});
+  }
+  for (const auto& [from, to] : overrides) {
+    bool used = false;
+    for (const std::string& n : names) used = used || n == from;
+    if (!used) throw std::invalid_argument(fmt::format("--transport-override {}={}: '{}' is not in --transports", from, to, from));
+  }
+  return out;
+}
+
 Matrix build_matrix(const MatrixSpec& spec, const std::map<std::string, std::string>& overrides) {
   Matrix m{.spec = spec};
   if (spec.repeat < 1 || spec.repeat > 100) {

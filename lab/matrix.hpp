@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/trace_workload.hpp"
-#include "lab/transport_spec.hpp"
+#include "workload/common/transport_spec.hpp"
 #include "src/link_profile.hpp"
 #include "src/units.hpp"
 
@@ -101,11 +101,27 @@ struct MatrixSpec {
 nlohmann::json to_json(const MatrixSpec& m);
 MatrixSpec matrix_from_json(const nlohmann::json& j);   // throws std::invalid_argument on bad shape
 
+// A transport of the matrix: the name results carry (as written on --transports) and the spec its
+// runs use — the same, or the replacement an override names.
+struct LabTransport {
+  std::string name;
+  workload::TransportSpec spec;
+};
+
+// "a=b" test hook (--transport-override): every run of transport a uses transport b instead, while
+// results keep the name a (so a baseline recorded with a can be compared). Throws on bad syntax or
+// names (workload::parse_transport_spec's message).
+std::pair<std::string, std::string> parse_override(std::string_view text);
+
+// The matrix's transport names with the overrides applied; throws on the first bad name.
+std::vector<LabTransport> resolve_transports(const std::vector<std::string>& names,
+                                             const std::map<std::string, std::string>& overrides);
+
 // A fully validated matrix, ready to run.
 struct Matrix {
   MatrixSpec spec;
   std::vector<MatrixPoint> points;
-  std::vector<TransportSpec> transports;
+  std::vector<LabTransport> transports;
   Bytes size{0};
   Bytes shard{0};
   Nanos duration_limit{0};

@@ -38,11 +38,6 @@ Workload parse_workload(std::string_view text) {
   return w;
 }
 
-std::string replay_transport_name(const TransportSpec& t) {
-  if (t.tool == TransportTool::kTcp) return t.streams > 1 ? fmt::format("tcp-{}-x{}", t.cc, t.streams) : "tcp-" + t.cc;
-  return t.cc == "bbr" ? std::string("longhaul") : "longhaul-" + t.cc;
-}
-
 bool add_replay_results(nlohmann::json& row, const std::vector<std::string>& lines) {
   nlohmann::json summary;
   nlohmann::json r{{"step", nlohmann::json::array()}, {"compute_ms", nlohmann::json::array()},

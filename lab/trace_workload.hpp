@@ -16,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lab/transport_spec.hpp"
 
 namespace lh::lab {
 
@@ -31,10 +30,6 @@ struct Workload {
 // "bulk" or "trace:PATH". Throws std::invalid_argument naming the flag value, or lh::ParseError
 // ("<file>:<line>: ...") for a bad trace.
 Workload parse_workload(std::string_view text);
-
-// The `lh-trace replay --transport` name of a lab transport (after overrides): longhaul,
-// longhaul-cubic, longhaul-fixed:RATE, tcp-CC[-xN].
-std::string replay_transport_name(const TransportSpec& t);
 
 // Adds row["replay"] from the client's JSON Lines: {"summary": {...}, "step": [..], "compute_ms",
 // "comm_ms", "exposed_ms", "step_ms", "slowdown": [..] (null where infinite)}, and the headline

@@ -14,7 +14,7 @@
 #include <iostream>
 #include <memory>
 
-#include "traces/commands.hpp"
+#include "traces/from_pcap_command.hpp"
 #include "traces/gradient_trace.hpp"
 #include "traces/pcap_import.hpp"
 #include "traces/pcap_reader.hpp"

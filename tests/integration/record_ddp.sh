@@ -11,7 +11,7 @@ if ((EUID != 0)); then echo "skip: needs root (network namespaces)"; exit 77; fi
 /usr/bin/python3 -c 'import torch' 2>/dev/null || { echo "skip: python3-torch missing"; exit 77; }
 command -v tcpdump >/dev/null || { echo "skip: tcpdump missing"; exit 77; }
 build=$(cd "$(dirname "$LH_EMU")/../.." && pwd)
-[[ $build/traces/lh-trace -ef $LH_TRACE ]] || { echo "FAIL: lh-emu and lh-trace are not in one build dir" >&2; exit 1; }
+[[ $build/traces/tool/lh-trace -ef $LH_TRACE ]] || { echo "FAIL: lh-emu and lh-trace are not in one build dir" >&2; exit 1; }
 work=$(mktemp -d /tmp/lh-record-ddp-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

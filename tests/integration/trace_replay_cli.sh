@@ -98,7 +98,7 @@ run_replay tcp-cubic-x2
 
 # Bad input fails before anything starts (exit 2, one line naming the problem).
 rc=0; "$lht" replay "$tmp/t.jsonl" --transport tcp-vegas --peer 10.79.0.2:1 2>"$tmp/e1" || rc=$?
-[[ $rc -eq 2 ]] && grep -q 'transport "tcp-vegas"' "$tmp/e1" || fail "bad transport: rc $rc, $(cat "$tmp/e1")"
+[[ $rc -eq 2 ]] && grep -q "transport 'tcp-vegas'" "$tmp/e1" || fail "bad transport: rc $rc, $(cat "$tmp/e1")"
 echo '{"format":"lh-gradient-trace","version":9}' >"$tmp/bad.jsonl"
 rc=0; "$lht" replay "$tmp/bad.jsonl" --transport longhaul --peer 10.79.0.2:1 2>"$tmp/e2" || rc=$?
 [[ $rc -eq 2 ]] && grep -q "bad.jsonl:1" "$tmp/e2" || fail "bad trace: rc $rc, $(cat "$tmp/e2")"

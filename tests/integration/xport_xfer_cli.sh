@@ -18,11 +18,11 @@ expect() {  # expect CODE SUBSTRING -- ARGS...
 }
 expect 2 "subcommand is required" --
 expect 2 "no unit" -- send --to 127.0.0.1:9 --size 10
-expect 2 "expected bbr, cubic or fixed" -- send --to 127.0.0.1:9 --size 1MiB --cc reno
-expect 2 "ambiguous" -- send --to 127.0.0.1:9 --size 1MiB --cc fixed:900mbps
+expect 2 "transport 'longhaul-reno': unknown transport; accepted: longhaul, longhaul-cubic" -- send --to 127.0.0.1:9 --size 1MiB --transport longhaul-reno
+expect 2 "ambiguous" -- send --to 127.0.0.1:9 --size 1MiB --transport longhaul-fixed:900mbps
 expect 2 "missing \":PORT\"" -- send --to 127.0.0.1 --size 1MiB
 expect 2 "multiple of 8B" -- send --to 127.0.0.1:9 --size 1MiB --shard 1001B
-expect 2 "--listen is required" -- serve
+expect 2 "serve needs --listen ADDR:PORT" -- serve
 # Nothing listens on the discard port of loopback: the handshake must time out with a clear message.
 expect 2 "handshake timed out" -- send --to 127.0.0.1:9 --size 1MiB --connect-timeout 1s
 [[ $failures -eq 0 ]] || exit 1

@@ -13,9 +13,10 @@
 #include <vector>
 
 #include "tests/sim/transport_scenario.hpp"
-#include "traces/replay_longhaul.hpp"
 #include "traces/replay_schedule.hpp"
 #include "transport/io/qlog_writer.hpp"
+#include "workload/common/longhaul_endpoint.hpp"
+#include "workload/replay/replay_session.hpp"
 
 namespace lh::sim::test {
 
@@ -35,10 +36,12 @@ inline ReplayRun run_replay(const traces::GradientTrace& trace, const DirectionC
   TransportSimEndpoint server_ep({.seed = 12, .max_connections = 4, .conn = conn});
   const Address server_addr = path.add_endpoint(Side::kB, server_ep);
   traces::ReplaySchedule sched(trace, {});
-  auto& data = client_ep.engine().connect(peer_of(server_addr), sim.now());
-  auto& ctrl = client_ep.engine().connect(peer_of(server_addr), sim.now());
-  traces::LonghaulReplayClient client(client_ep.engine(), data, ctrl, sched, /*nonce=*/99);
-  traces::LonghaulReplayServer server(server_ep.engine(), 1ull << 30);
+  workload::LonghaulEndpoint client_surface(client_ep.engine(), peer_of(server_addr));
+  workload::LonghaulEndpoint server_surface(server_ep.engine());
+  workload::Channel& data = client_surface.connect(sim.now());
+  workload::Channel& ctrl = client_surface.connect(sim.now());
+  workload::ReplayClient client(client_surface, data, ctrl, sched, /*nonce=*/99);
+  workload::ReplayServer server(server_surface, {.max_region = 1ull << 30});
   const Address client_addr = path.add_endpoint(Side::kA, client_ep);
 
   std::optional<xport::io::QlogWriter> qc, qs;
@@ -66,11 +69,11 @@ inline ReplayRun run_replay(const traces::GradientTrace& trace, const DirectionC
       armed = w;
       sim.schedule(w, waker, 0);
     }
-    return client.state() == traces::LonghaulReplayClient::State::kDone ||
-           client.state() == traces::LonghaulReplayClient::State::kFailed;
+    return client.state() == workload::ReplayClient::State::kDone ||
+           client.state() == workload::ReplayClient::State::kFailed;
   };
   ReplayRun r;
-  r.finished = sim.run_until(pump, limit) && client.state() == traces::LonghaulReplayClient::State::kDone;
+  r.finished = sim.run_until(pump, limit) && client.state() == workload::ReplayClient::State::kDone;
   r.error = client.error();
   r.steps = sched.results();
   r.dropped_a_to_b = path.stats(client_addr).packets_dropped();

@@ -1,5 +1,5 @@
 // trace_replay_test.cpp — `lh-trace replay` over the longhaul transport in virtual time: the replay
-// client and server sessions (traces/replay_longhaul.hpp, the code lh-trace runs) on two simulated
+// client and server sessions (workload/replay/replay_session.hpp, the code lh-trace runs) on two simulated
 // endpoints joined by a 1 Gbit/s, 20 ms RTT path, replaying a small hand-built 2-site DDP-like trace.
 //
 // The analytical estimate of a step's communication time (per direction, links are full duplex):
@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "tests/sim/replay_sim.hpp"
-#include "traces/replay_longhaul.hpp"
 #include "traces/replay_schedule.hpp"
 #include "traces/trace_gen.hpp"
 #include "transport/proto/wire.hpp"

@@ -79,7 +79,9 @@ void expect_no_overflow_and_no_slowdown(const traces::GradientTrace& trace, cons
     fitting += fits;
     std::printf("%s step %u: compute %.1f ms, comm %.1f ms, exposed %.1f ms, slowdown %.3f%s\n", what, s.step,
                 s.compute.ms(), s.comm.ms(), s.exposed.ms(), s.slowdown, fits ? "" : " (does not fit its compute)");
-    if (fits) EXPECT_LE(s.slowdown, 1.05) << what << " step " << s.step;
+    if (fits) {
+      EXPECT_LE(s.slowdown, 1.05) << what << " step " << s.step;
+    }
   }
   EXPECT_GT(fitting, 0u) << what << ": no step fits its compute gap; the test would assert nothing";
   std::printf("%s: frames dropped a→b %llu, b→a %llu\n", what, static_cast<unsigned long long>(r.dropped_a_to_b),

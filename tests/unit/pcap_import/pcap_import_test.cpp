@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "traces/commands.hpp"
+#include "traces/from_pcap_command.hpp"
 #include "traces/pcap_import.hpp"
 #include "traces/pcap_reader.hpp"
 

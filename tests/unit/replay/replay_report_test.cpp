@@ -1,40 +1,14 @@
-// replay_report_test.cpp — lh-trace replay's transport names and its table / JSON output.
+// replay_report_test.cpp — lh-trace replay's table / JSON output. (Its transport names are the one
+// grammar of workload/common/transport_spec.hpp, tested in tests/unit/workload.)
 #include <gtest/gtest.h>
 
 #include <sstream>
 #include <stdexcept>
 
-#include "traces/replay_report.hpp"
-#include "traces/replay_transport.hpp"
+#include "workload/replay/replay_report.hpp"
 
-namespace lh::traces {
+namespace lh::workload {
 namespace {
-
-TEST(ReplayTransport, AcceptsTheLabNames) {
-  EXPECT_EQ(parse_replay_transport("longhaul").cc, "bbr");
-  EXPECT_EQ(parse_replay_transport("longhaul").kind, ReplayTransport::Kind::kLonghaul);
-  EXPECT_EQ(parse_replay_transport("longhaul-cubic").cc, "cubic");
-  const ReplayTransport f = parse_replay_transport("longhaul-fixed:900mbit");
-  EXPECT_EQ(f.cc, "fixed");
-  EXPECT_EQ(f.fixed_rate.bps, 900'000'000u);
-  const ReplayTransport t = parse_replay_transport("tcp-bbr-x8");
-  EXPECT_EQ(t.kind, ReplayTransport::Kind::kTcp);
-  EXPECT_EQ(t.cc, "bbr");
-  EXPECT_EQ(t.streams, 8);
-  EXPECT_EQ(parse_replay_transport("tcp-reno").streams, 1);
-}
-
-TEST(ReplayTransport, RejectsEverythingElseNamingTheAcceptedForms) {
-  for (const char* bad : {"", "udp", "tcp-vegas", "tcp-cubic-x0", "tcp-cubic-x65", "tcp-cubic-x", "tcp-cubic-x2a",
-                          "longhaul-fixed:", "longhaul-fixed:0bit", "longhaul-fixed:900", "longhaul-bbr"}) {
-    try {
-      parse_replay_transport(bad);
-      ADD_FAILURE() << "accepted \"" << bad << "\"";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find("accepted: longhaul"), std::string::npos) << e.what();
-    }
-  }
-}
 
 ReplayReport report() {
   ReplayReport r{.trace = "t.jsonl", .transport = "longhaul", .peer = "10.0.0.2:9", .steps_total = 3};
@@ -93,4 +67,4 @@ TEST(ReplayReport, TableHasARowPerStepAndTotals) {
 }
 
 }  // namespace
-}  // namespace lh::traces
+}  // namespace lh::workload
