@@ -25,7 +25,7 @@
 #include "emulator/sim/simulator.hpp"
 #include "src/rng.hpp"
 #include "tests/sim/path_configs.hpp"
-#include "tests/sim/xport_endpoint.hpp"
+#include "tests/sim/transport_sim_endpoint.hpp"
 
 namespace lh::xport::test {
 namespace {
@@ -86,9 +86,10 @@ Result run_transfer(LossConfig loss, uint64_t seed) {
   auto src_slot = [&](uint64_t w) { return std::span<const uint8_t>(src).subspan((w % kSrcSlots) * kSlot, kSlot); };
   auto dst_off = [](uint64_t w) { return (w % kDestSlots) * kSlot; };
 
-  ConnectionEndpoint ep_c(client), ep_s(server);
+  sim::test::ConnectionEngine eng_c(client), eng_s(server);
+  sim::test::EngineSimEndpoint<sim::test::ConnectionEngine> ep_c(eng_c), ep_s(eng_s);
   const sim::Address addr_s = path.add_endpoint(sim::Side::kB, ep_s);
-  ep_c.set_peer(addr_s);
+  eng_c.set_peer(addr_s);
   uint64_t posted = 0;
   std::array<uint64_t, kDestSlots> slot_write{};  // which write currently owns each region slot
   auto post = [&] {
@@ -100,7 +101,7 @@ Result run_transfer(LossConfig loss, uint64_t seed) {
   };
   while (posted < kOutstanding) post();
   const sim::Address addr_c = path.add_endpoint(sim::Side::kA, ep_c);
-  ep_s.set_peer(addr_c);
+  eng_s.set_peer(addr_c);
 
   Result r;
   const Nanos start = sim.now();

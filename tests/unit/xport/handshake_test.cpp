@@ -180,7 +180,7 @@ TEST(Close, GracefulCloseWaitsForWorkThenBothSidesClose) {
   ASSERT_EQ(p.client().post_write({.wr_id = 1, .local = src, .rkey = mr.rkey}), PostResult::kOk);
   p.client().close(p.now);
   EXPECT_EQ(p.client().post_write({.wr_id = 2, .local = src, .rkey = mr.rkey}), PostResult::kClosed);
-  VirtualWire wire(p.client(), p.server(), {}, {}, 1);
+  VirtualWire wire(p.client(), p.server(), {}, {}, 1, p.now);
   wire.run(p.now, p.now + Nanos::from_s(5), [&] {
     return p.client().state() == Connection::State::kClosed && p.server().state() == Connection::State::kClosed;
   });

@@ -1,4 +1,4 @@
-// transfer_test.cpp — two engines joined by an in-memory queue in virtual time: a few MiB over a
+// transfer_test.cpp — two engines joined by the real link model in virtual time: a few MiB over a
 // lossless path and over a lossy, duplicating, reordering one, every byte checked; the receiver's
 // flow-control window growing with the measured bandwidth-delay product; each congestion controller.
 #include <gtest/gtest.h>
@@ -28,7 +28,7 @@ TransferResult transfer(ConnectionConfig cfg, PathModel path, size_t bytes, size
   }
   PathModel back = path;
   back.rate = BitsPerSecond{0};
-  VirtualWire wire(p.client(), p.server(), path, back, seed);
+  VirtualWire wire(p.client(), p.server(), path, back, seed, p.now);
   const Nanos start = p.now;
   const Nanos end = wire.run(p.now, p.now + Nanos::from_s(60), [&] { return p.a.cq.size() == writes; });
   TransferResult r;
@@ -84,7 +84,7 @@ TEST(FlowControl, WindowGrowsWithMeasuredBdp) {
   const PathModel path{.delay = Nanos::from_ms(20), .rate = BitsPerSecond{1'000'000'000}, .max_queue = Nanos::from_ms(50)};
   PathModel back = path;
   back.rate = BitsPerSecond{0};
-  VirtualWire wire(p.client(), p.server(), path, back, 4);
+  VirtualWire wire(p.client(), p.server(), path, back, 4, p.now);
   EXPECT_EQ(p.server().advertised_window(), 256u << 10);
   uint64_t window_after_1s = 0;
   wire.run(p.now, p.now + Nanos::from_s(1), [] { return false; });

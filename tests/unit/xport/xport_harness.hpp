@@ -1,19 +1,22 @@
 // xport_harness.hpp — test scaffolding for the protocol engine: capture-TX / inject-RX (eRPC style)
-// and a tiny virtual-time "wire" joining two connections through a queue.
+// and a virtual-time wire joining two connections through the real link model.
 //
-// No sockets, no clocks: tests advance `now` by hand. PathModel adds one-way delay, an optional
-// bottleneck rate with a drop-tail queue, Bernoulli loss, duplication and reordering, all drawn from
-// a seeded lh::Rng so every run is identical.
+// No sockets, no clocks: tests advance `now` by hand, or the simulator does (VirtualWire). PathModel
+// names the few stages a test needs (delay, rate and queue, loss, duplication, reordering); the
+// model draws them from its seeded streams, so every run is identical.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <queue>
 #include <vector>
 
+#include "emulator/sim/dumbbell.hpp"
+#include "emulator/sim/simulator.hpp"
+#include "src/link_profile.hpp"
 #include "src/rng.hpp"
+#include "tests/sim/transport_sim_endpoint.hpp"
 #include "transport/proto/connection.hpp"
 #include "transport/proto/wire.hpp"
 
@@ -93,84 +96,63 @@ struct Pair {
   Side a, b;
 };
 
+// A test path, as the real link model (emulator/model through emulator/sim) applies it: one-way
+// `delay`, an optional bottleneck `rate` with a drop-tail queue of `max_queue`, Bernoulli `loss`, and
+// `duplicate` / `reorder` fractions (netem-style: a reordered packet skips the delay).
 struct PathModel {
   Nanos delay = Nanos::from_ms(10);
   BitsPerSecond rate{0};          // 0 = unlimited
   Nanos max_queue = Nanos::from_ms(20);
   double loss = 0.0;
   double duplicate = 0.0;
-  double reorder = 0.0;           // probability of an extra 0..2 ms delay
+  double reorder = 0.0;
 };
 
-// Two connections joined by two PathModels, run in virtual time by an event loop.
+inline DirectionConfig direction_of(const PathModel& p) {
+  DirectionConfig c;
+  c.rate = RateConfig{.rate = p.rate, .overhead = Bytes{0}};
+  if (p.rate.bps > 0) c.queue = QueueConfig{.limit_time = p.max_queue};
+  if (p.loss > 0) c.loss = BernoulliLoss{.p = Probability::from_double(p.loss)};
+  c.propagation = PropagationConfig{.distance = Km{0}, .extra = p.delay};
+  if (p.reorder > 0 || p.duplicate > 0) {
+    c.jitter.mode = JitterMode::kReordering;
+    c.jitter.reorder = Probability::from_double(p.reorder);
+    c.jitter.duplicate = Probability::from_double(p.duplicate);
+  }
+  return c;
+}
+
+// Two hand-made connections joined by the real link model in virtual time (a simulator Dumbbell
+// whose clock starts at `now`, the Pair's).
 class VirtualWire {
  public:
-  VirtualWire(Connection& a, Connection& b, PathModel ab, PathModel ba, uint64_t seed)
-      : conn_{&a, &b}, path_{ab, ba}, rng_(seed) {}
+  VirtualWire(Connection& a, Connection& b, PathModel ab, PathModel ba, uint64_t seed, Nanos now)
+      : sim_(now),
+        path_(sim_, direction_of(ab), direction_of(ba), seed),
+        eng_a_(a),
+        eng_b_(b),
+        ep_a_(eng_a_),
+        ep_b_(eng_b_) {
+    const sim::Address addr_b = path_.add_endpoint(sim::Side::kB, ep_b_);
+    eng_a_.set_peer(addr_b);
+    eng_b_.set_peer(path_.add_endpoint(sim::Side::kA, ep_a_));
+  }
 
   // Runs until `done()` or `deadline`; returns the virtual time reached.
   template <typename Done>
-  Nanos run(Nanos now, Nanos deadline, Done done) {
-    uint8_t buf[65'536];
-    while (now < deadline && !done()) {
-      for (int side = 0; side < 2; ++side) {
-        Connection& c = *conn_[side];
-        if (c.next_timeout() <= now) c.on_timeout(now);
-        for (size_t n; (n = c.poll_transmit(now, std::span<uint8_t>(buf, sizeof buf))) > 0;)
-          send(side, Datagram(buf, buf + n), now);
-      }
-      Nanos next = std::min(conn_[0]->next_timeout(), conn_[1]->next_timeout());
-      if (!q_.empty()) next = std::min(next, q_.top().at);
-      if (next == Nanos::max()) break;
-      now = std::max(now + Nanos{1}, std::min(next, deadline));
-      while (!q_.empty() && q_.top().at <= now) {
-        const Event& e = q_.top();
-        conn_[e.to]->on_datagram(e.d, now);
-        ++delivered_;
-        q_.pop();
-      }
-    }
-    return now;
+  Nanos run(Nanos, Nanos deadline, Done done) {
+    path_.wake(0);
+    path_.wake(1);
+    sim_.run_until([&] { return done(); }, deadline);
+    return sim_.now();
   }
-  uint64_t dropped() const { return dropped_; }
-  uint64_t delivered() const { return delivered_; }
+  uint64_t dropped() const { return path_.stats(0).packets_dropped() + path_.stats(1).packets_dropped(); }
 
  private:
-  struct Event {
-    Nanos at;
-    uint64_t seq;
-    int to;
-    Datagram d;
-    bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
-  };
-
-  void send(int from, Datagram d, Nanos now) {
-    const PathModel& p = path_[from];
-    Nanos depart = now;
-    if (p.rate.bps > 0) {
-      if (link_free_[from] - now > p.max_queue) {
-        ++dropped_;
-        return;
-      }
-      link_free_[from] = std::max(link_free_[from], now) + serialization_time(Bytes{d.size()}, p.rate);
-      depart = link_free_[from];
-    }
-    if (rng_.uniform() < p.loss) {
-      ++dropped_;
-      return;
-    }
-    Nanos at = depart + p.delay;
-    if (rng_.uniform() < p.reorder) at += Nanos{static_cast<int64_t>(rng_.below(2'000'000))};
-    if (rng_.uniform() < p.duplicate) q_.push(Event{at + Nanos::from_us(50), seq_++, 1 - from, d});
-    q_.push(Event{at, seq_++, 1 - from, std::move(d)});
-  }
-
-  Connection* conn_[2];
-  PathModel path_[2];
-  Nanos link_free_[2] = {Nanos{0}, Nanos{0}};
-  Rng rng_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> q_;
-  uint64_t seq_ = 0, dropped_ = 0, delivered_ = 0;
+  sim::Simulator sim_;
+  sim::Dumbbell path_;
+  sim::test::ConnectionEngine eng_a_, eng_b_;
+  sim::test::EngineSimEndpoint<sim::test::ConnectionEngine> ep_a_, ep_b_;
 };
 
 }  // namespace lh::xport::test
