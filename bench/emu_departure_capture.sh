@@ -8,7 +8,7 @@
 # profile (D = 0) gives the path's own cost (two veths, the vdevs, the stack), printed as the
 # baseline: the emulator's share is the difference. lh-emu runs as shipped (--realtime, default
 # --idle-sleep); its summary's departure_error_ns (actual - intended TX time) is printed alongside.
-#   sudo bench/emu_departure_capture.sh [LH_EMU] [--delay 5ms] [--rate 200M] [--len 1000]
+#   bench/emu_departure_capture.sh [LH_EMU] [--delay 5ms] [--rate 200M] [--len 1000]
 #                                       [--seconds 5] [--mode af_packet|af_xdp]
 set -euo pipefail
 cd "$(dirname "$0")/.."

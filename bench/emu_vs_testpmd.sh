@@ -15,7 +15,7 @@
 # lh-emu's shipped default (SCHED_FIFO with --idle-sleep 50us, which sleeps when idle and so escapes
 # RT throttling) is shown in the extra column emu-idle; its ratio is NOT like for like (testpmd has no
 # idle mode). Each figure is the median of --repeat runs (the machine is shared and noisy).
-#   sudo bench/emu_vs_testpmd.sh [LH_EMU] [--seconds N] [--repeat N] [--modes "af_xdp af_packet"]
+#   bench/emu_vs_testpmd.sh [LH_EMU] [--seconds N] [--repeat N] [--modes "af_xdp af_packet"]
 #                                [--sched "fifo other"]
 set -euo pipefail
 cd "$(dirname "$0")/.."

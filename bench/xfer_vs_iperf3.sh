@@ -3,7 +3,7 @@
 # between two network namespaces this script creates (and removes on exit, whatever happens).
 # Addresses come from 198.18.0.0/15, the range reserved for benchmarking (RFC 2544); nothing leaves the
 # namespaces. Prints a table with each tool's rate and the ratio to iperf3 TCP (target: lh-xfer >= 0.5).
-#   sudo bench/xfer_vs_iperf3.sh [PATH/TO/lh-xfer]      env: SIZE=2GiB (lh-xfer), SECONDS_IPERF=10,
+#   bench/xfer_vs_iperf3.sh [PATH/TO/lh-xfer]      env: SIZE=2GiB (lh-xfer), SECONDS_IPERF=10,
 #                                                       XFER_ARGS="--transport longhaul-cubic" (extra lh-xfer send flags),
 #                                                       NICE=-10 (same priority for every tool; on a
 #                                                       busy host it keeps others' jobs from deciding),

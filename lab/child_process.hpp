@@ -1,9 +1,11 @@
-// child_process.hpp — one child process started with posix_spawn, its output redirected to files.
+// child_process.hpp — one child process, its output redirected to files.
 //
-// The lab starts lh-emu and lh-xfer (via `ip netns exec`) and must be able to stop
-// every one of them on failure or Ctrl-C: the destructor kills (SIGKILL) and reaps a child that is
-// still running, so no process outlives the ChildProcess that started it. Waits poll waitpid with a
-// deadline (and a caller's stop flag), never block forever. Setup-time code, one thread.
+// The lab starts lh-emu and lh-xfer (via `ip netns exec`) and must stop every one of them on failure,
+// Ctrl-C or its own death: each child runs in its own process group with a parent-death signal
+// (SIGKILL when lh-lab dies, however it dies), stop() signals the whole group, and the destructor
+// kills (SIGKILL) and reaps a child that is still running, so no process outlives the ChildProcess
+// that started it. Waits poll waitpid with a deadline (and a caller's stop flag), never block
+// forever. Setup-time code, one thread.
 #pragma once
 
 #include <sys/types.h>
@@ -21,9 +23,10 @@ namespace lh::lab {
 class ChildProcess {
  public:
   // Starts argv[0] (searched in PATH) with stdin from /dev/null and stdout/stderr truncated into the
-  // given files. Throws std::runtime_error naming the program when it cannot be started.
+  // given files. `started(pid)`, if given, runs right after the start (the lab journals the pid).
+  // Throws std::runtime_error naming the program when it cannot be started.
   ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& out,
-               const std::filesystem::path& err);
+               const std::filesystem::path& err, const std::function<void(pid_t)>& started = {});
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -52,5 +55,12 @@ class ChildProcess {
 
 // The whole text of a file ("" if missing); for polling a child's output.
 std::string read_text(const std::filesystem::path& p);
+// The last non-empty line of `text` ("" if none): a failed tool's error message.
+std::string last_line(const std::string& text);
+
+// Runs a short helper (topology script, gnuplot) to completion within `timeout_ms` (then SIGTERM,
+// SIGKILL); output to `log` and `log`.err. Returns its exit code, or -1 when it could not be started.
+int run_tool(const std::vector<std::string>& argv, const std::filesystem::path& log, int timeout_ms,
+             const std::atomic<bool>* stop = nullptr);
 
 }  // namespace lh::lab

@@ -49,6 +49,16 @@ constexpr const char* kIncompleteNote =
     "* incomplete: some runs hit --duration-limit; their goodput is the bytes delivered / the time taken, "
     "and completion time covers the complete runs only (\"-\": none completed)";
 constexpr const char* kFallbackNote = "† RTT p99: the tool reported no p95";
+constexpr const char* kNoisyNote =
+    "! spread (max/min goodput over the repeats) above 1.25: the runs disagree more than the cells may differ — "
+    "read such a cell as noise, or run more repeats or longer transfers";
+
+bool is_noisy(const CellStats& c) { return c.ok >= 2 && c.goodput_bps.max > kNoisySpread * c.goodput_bps.min; }
+
+std::string spread_text(const CellStats& c) {
+  if (c.ok < 2 || c.goodput_bps.min <= 0) return "-";
+  return fmt::format("{:.2f}{}", c.goodput_bps.max / c.goodput_bps.min, is_noisy(c) ? "!" : "");
+}
 
 std::string goodput_text(const CellStats& c) {
   return fmt::format("{:.1f}{}", c.goodput_bps.median / 1e6, c.incomplete > 0 ? "*" : "");
@@ -127,11 +137,11 @@ std::vector<CcPoint> cc_series_from_qlog(const std::string& text, double origin_
 std::string summary_table(const std::vector<CellStats>& cells) {
   size_t wp = 7, wt = 9;
   for (const CellStats& c : cells) wp = std::max(wp, c.profile.size()), wt = std::max(wt, c.transport.size());
-  std::string s = fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}  {:>19}  {:>9}  {:>12}  {:>12}\n", "profile", wp,
-                              "transport", wt, "runs", "goodput Mbit/s", "min-max Mbit/s", "retransm.", "RTT p95 ms",
-                              "completion s");
+  std::string s = fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}  {:>19}  {:>7}  {:>9}  {:>12}  {:>12}\n", "profile", wp,
+                              "transport", wt, "runs", "goodput Mbit/s", "min-max Mbit/s", "spread", "retransm.",
+                              "RTT p95 ms", "completion s");
   size_t incomplete = 0;
-  bool fallback = false;
+  bool fallback = false, noisy = false;
   for (const CellStats& c : cells) {
     const std::string runs = c.failed ? fmt::format("{}/{}", c.ok, c.ok + c.failed) : fmt::format("{}", c.ok);
     if (c.ok == 0) {
@@ -140,11 +150,13 @@ std::string summary_table(const std::vector<CellStats>& cells) {
     }
     incomplete += c.incomplete;
     fallback = fallback || c.rtt_p95_from_p99;
-    s += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}  {:>19}  {:>9.0f}  {:>12}  {:>12}\n", c.profile, wp, c.transport,
+    noisy = noisy || is_noisy(c);
+    s += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>14}  {:>19}  {:>7}  {:>9.0f}  {:>12}  {:>12}\n", c.profile, wp, c.transport,
                      wt, runs, goodput_text(c), fmt::format("{:.1f}-{:.1f}", c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6),
-                     c.retransmits, rtt_text(c), completion_text(c));
+                     spread_text(c), c.retransmits, rtt_text(c), completion_text(c));
   }
   if (incomplete > 0) s += fmt::format("{}\n", kIncompleteNote);
+  if (noisy) s += fmt::format("{}\n", kNoisyNote);
   if (fallback) s += fmt::format("{}\n", kFallbackNote);
   return s;
 }
@@ -152,24 +164,27 @@ std::string summary_table(const std::vector<CellStats>& cells) {
 std::string summary_html(const std::vector<CellStats>& cells) {
   std::string s =
       "<table>\n<tr><th>profile</th><th>transport</th><th>runs ok</th><th>goodput Mbit/s (median)</th>"
-      "<th>min–max Mbit/s</th><th>retransmits</th><th>RTT p95 ms</th><th>completion s</th></tr>\n";
+      "<th>min–max Mbit/s</th><th>spread (max/min)</th><th>retransmits</th><th>RTT p95 ms</th><th>completion s</th></tr>\n";
   size_t incomplete = 0;
-  bool fallback = false;
+  bool fallback = false, noisy = false;
   for (const CellStats& c : cells) {
     s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}/{}</td>", html_escape(c.profile), html_escape(c.transport), c.ok,
                      c.ok + c.failed);
     if (c.ok == 0) {
-      s += "<td colspan=\"5\">all runs failed</td></tr>\n";
+      s += "<td colspan=\"6\">all runs failed</td></tr>\n";
       continue;
     }
     incomplete += c.incomplete;
     fallback = fallback || c.rtt_p95_from_p99;
-    s += fmt::format("<td>{}</td><td>{:.1f}–{:.1f}</td><td>{:.0f}</td><td>{}</td><td>{}</td></tr>\n",
-                     html_escape(goodput_text(c)), c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6, c.retransmits,
-                     html_escape(rtt_text(c)), html_escape(completion_text(c)));
+    noisy = noisy || is_noisy(c);
+    s += fmt::format("<td>{}</td><td>{:.1f}–{:.1f}</td><td>{}</td><td>{:.0f}</td><td>{}</td><td>{}</td></tr>\n",
+                     html_escape(goodput_text(c)), c.goodput_bps.min / 1e6, c.goodput_bps.max / 1e6,
+                     html_escape(spread_text(c)), c.retransmits, html_escape(rtt_text(c)),
+                     html_escape(completion_text(c)));
   }
   s += "</table>\n";
   if (incomplete > 0) s += "<p>" + html_escape(kIncompleteNote) + "</p>\n";
+  if (noisy) s += "<p>" + html_escape(kNoisyNote) + "</p>\n";
   if (fallback) s += "<p>" + html_escape(kFallbackNote) + "</p>\n";
   return s;
 }

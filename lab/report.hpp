@@ -56,6 +56,11 @@ struct CcSeries {
   std::vector<CcPoint> points;
 };
 
+// Above this max/min goodput over a cell's repeats, the table marks the cell "!" (noise, not a result).
+inline constexpr double kNoisySpread = 1.25;
+
+// One line per cell: runs, median goodput, min-max, spread (max/min, "!" above kNoisySpread),
+// retransmits, RTT p95, completion time.
 std::string summary_table(const std::vector<CellStats>& cells);
 std::string summary_html(const std::vector<CellStats>& cells);
 

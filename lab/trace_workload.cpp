@@ -38,7 +38,7 @@ Workload parse_workload(std::string_view text) {
   return w;
 }
 
-bool add_replay_results(nlohmann::json& row, const std::vector<std::string>& lines) {
+bool add_replay_results(RunRecord& rec, const std::vector<std::string>& lines) {
   nlohmann::json summary;
   nlohmann::json r{{"step", nlohmann::json::array()}, {"compute_ms", nlohmann::json::array()},
                    {"comm_ms", nlohmann::json::array()}, {"exposed_ms", nlohmann::json::array()},
@@ -64,11 +64,14 @@ bool add_replay_results(nlohmann::json& row, const std::vector<std::string>& lin
   }
   if (!summary.is_object()) return false;
   r["summary"] = summary;
-  row["replay"] = r;
-  row["mean_step_ms"] = ms(summary, "mean_step_ns");
-  row["mean_comm_ms"] = ms(summary, "mean_comm_ns");
-  row["mean_exposed_ms"] = ms(summary, "mean_exposed_ns");
-  row["slowdown"] = summary.contains("slowdown") ? summary["slowdown"] : nlohmann::json(nullptr);
+  rec.replay = r;
+  rec.summary = summary;
+  rec.summary["seconds"] = ms(summary, "total_ns") * 1e-3;
+  rec.mean_step_ms = ms(summary, "mean_step_ns");
+  rec.mean_comm_ms = ms(summary, "mean_comm_ns");
+  rec.mean_exposed_ms = ms(summary, "mean_exposed_ns");
+  rec.slowdown = summary.contains("slowdown") && summary["slowdown"].is_number()
+                     ? std::optional<double>(summary["slowdown"].get<double>()) : std::nullopt;
   return true;
 }
 

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/run_record.hpp"
 
 namespace lh::lab {
 
@@ -31,10 +32,11 @@ struct Workload {
 // ("<file>:<line>: ...") for a bad trace.
 Workload parse_workload(std::string_view text);
 
-// Adds row["replay"] from the client's JSON Lines: {"summary": {...}, "step": [..], "compute_ms",
-// "comm_ms", "exposed_ms", "step_ms", "slowdown": [..] (null where infinite)}, and the headline
-// figures row["mean_step_ms"], row["mean_comm_ms"], row["mean_exposed_ms"], row["slowdown"] (total
-// step time / ideal). Bad lines are skipped. Returns false (row unchanged) when there is no summary.
-bool add_replay_results(nlohmann::json& row, const std::vector<std::string>& lines);
+// Sets r.replay from the client's JSON Lines: {"summary": {...}, "step": [..], "compute_ms",
+// "comm_ms", "exposed_ms", "step_ms", "slowdown": [..] (null where infinite)}, r.summary (the
+// replay's summary with "seconds"), and the headline figures r.mean_step_ms, mean_comm_ms,
+// mean_exposed_ms, slowdown (total step time / ideal; none when infinite). Bad lines are skipped.
+// Returns false (r unchanged) when there is no summary.
+bool add_replay_results(RunRecord& r, const std::vector<std::string>& lines);
 
 }  // namespace lh::lab

@@ -89,7 +89,11 @@ void SysctlGuard::write(std::string_view key, std::string_view value) const {
 void SysctlGuard::set(std::string_view key, std::string_view value) {
   bool known = false;
   for (const auto& [k, v] : saved_) known = known || k == key;
-  if (!known) saved_.emplace_back(std::string(key), read(key));
+  if (!known) {
+    std::string original = read(key);
+    if (on_first_set_) on_first_set_(std::string(key), original);
+    saved_.emplace_back(std::string(key), std::move(original));
+  }
   write(key, value);
 }
 

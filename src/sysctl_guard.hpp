@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,11 @@ class SysctlGuard {
 
   // Writes every saved value back, newest first, then forgets them. Tries all; throws the first error.
   void restore();
+  // Forgets the saved values without writing them (the values set stay).
+  void forget() { saved_.clear(); }
+  // Called with (key, original) before the first change of each key: a journal outliving a crash.
+  // An exception it throws stops the change.
+  void on_first_set(std::function<void(const std::string&, const std::string&)> f) { on_first_set_ = std::move(f); }
 
   // The saved originals, in the order they were first set.
   const std::vector<std::pair<std::string, std::string>>& saved() const { return saved_; }
@@ -46,6 +52,7 @@ class SysctlGuard {
 
   std::filesystem::path root_;
   std::vector<std::pair<std::string, std::string>> saved_;
+  std::function<void(const std::string&, const std::string&)> on_first_set_;
 };
 
 }  // namespace lh

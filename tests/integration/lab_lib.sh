@@ -11,7 +11,8 @@ if ((EUID != 0)); then echo "skip: needs root (network namespaces)"; exit 77; fi
 command -v gnuplot >/dev/null || { echo "skip: gnuplot missing"; exit 77; }
 WORK=$(mktemp -d /tmp/lh-lab-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-LAB_ARGS=(--emu "$EMU" --xfer "$XFER" --topology "$ROOT/scripts/topology")
+# The test's own state directory: its journal and lock never meet a real lab run's.
+LAB_ARGS=(--emu "$EMU" --xfer "$XFER" --topology "$ROOT/scripts/topology" --state-dir "$WORK/state")
 lab_namespaces() { ip netns list | awk '{print $1}' | grep -E '^lab[0-9]+[AB]$' | sort || true; }
 NS_BEFORE=$(lab_namespaces)
 check_no_leftovers() {

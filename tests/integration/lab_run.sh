@@ -4,7 +4,8 @@
 # summary table, non-empty PNGs, and an index.html linking them; bad flags fail before anything starts;
 # a transfer the duration limit stops (4 GiB of TCP in 2 s on a bursty-loss ge-loss sweep point) is
 # recorded as measured but incomplete, not failed; Ctrl-C in the middle of a transfer exits 130, records
-# no row for the run it cut short and still writes the report; no namespace is left behind.
+# no row for the run it cut short and still writes the report; `lh-lab report DIR` rebuilds the same
+# report from the folder alone; no namespace is left behind.
 # Usage: lab_run.sh LH_LAB LH_EMU LH_XFER
 source "$(dirname "$0")/lab_lib.sh"
 
@@ -62,6 +63,19 @@ ts = [l for l in open(os.path.join(d, "timeseries.dat")) if not l.startswith("#"
 assert len(ts) >= 1, "time series has no points"
 print(f"ok: {len(rows)} runs, plots {pngs}")
 PY
+
+# The report is rebuilt from the run folder alone: the same table, every plot and index.html back.
+cp "$dir/summary.txt" "$WORK/summary.before"
+rm -f "$dir/summary.txt" "$dir/index.html" "$dir"/*.png
+"$LAB" report "$dir" >"$WORK/report.out" 2>"$WORK/report.err" || fail "lh-lab report exited $?: $(cat "$WORK/report.err")"
+cmp -s "$dir/summary.txt" "$WORK/summary.before" || fail "the rebuilt summary.txt differs: $(diff "$WORK/summary.before" "$dir/summary.txt")"
+for png in goodput.png scatter.png timeseries.png; do [[ -s $dir/$png ]] || fail "lh-lab report did not draw $png"; done
+grep -q '<img src="timeseries.png"' "$dir/index.html" || fail "the rebuilt index.html lacks the plots"
+! ls "$dir"/*.tmp* 2>/dev/null || fail "temporary files left in the run folder"
+rc=0
+"$LAB" report "$WORK/nowhere" >/dev/null 2>"$WORK/report.err" || rc=$?
+[[ $rc -eq 2 ]] && grep -q "nowhere/raw/run.json: cannot read" "$WORK/report.err" || fail "report of no folder: exit $rc, $(cat "$WORK/report.err")"
+echo "ok: lh-lab report rebuilt the report from the folder"
 
 # A run stopped by --duration-limit is measured, marked incomplete, and is not a failure (exit 0).
 rc=0

@@ -58,7 +58,7 @@ def estimate(step):
     return out + rtt - first
 for r in rows:
     assert r["ok"] is True and r["complete"] is True and r["tool"] == "lh-trace replay", r
-    assert r["workload"].startswith("trace:") and r["replay_transport"] == r["transport"], r
+    assert r["workload"].startswith("trace:") and r["spec"] == r["transport"] and r["tool"] == "lh-trace replay", r
     rp = r["replay"]
     assert rp["step"] == [0, 1, 2] and rp["summary"]["steps"] == 3 and rp["summary"]["complete"] is True, rp
     for i in range(3):

@@ -48,16 +48,8 @@ expect 2 "connect to $dead: Connection refused" -- send "${T[@]}" --to $dead --s
 [[ $failures -eq 0 ]] || exit 1
 
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
-"$xfer" serve --transport tcp --listen 127.0.0.1:0 --once >"$tmp/srv.log" 2>&1 &
-srv_pid=$!
-port=""
-for _ in $(seq 200); do
-  port=$(sed -n 's/^lh-xfer: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.log")
-  [[ -n $port ]] && break
-  kill -0 "$srv_pid" 2>/dev/null || fail "server exited early"
-  sleep 0.05
-done
-[[ -n $port ]] || fail "server did not report its port within 10 s"
+source "$(dirname "$0")/server_lib.sh"
+start_server "$tmp/srv.log" 127.0.0.1 "$xfer" serve --transport tcp --listen 127.0.0.1:0 --once
 
 rc=0
 timeout 90 "$xfer" send --transport tcp-bbr-x8 --to "127.0.0.1:$port" --size 256MiB --shard 32MiB --json \
@@ -79,12 +71,7 @@ print(f"client: {s['bytes']} bytes in {s['seconds']:.2f} s, {s['bits_per_second'
       f"{s['retransmits']} retransmits, rtt p50 {r['p50']} us")
 PY
 
-for _ in $(seq 200); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$srv_pid" 2>/dev/null && fail "server still running 10 s after the transfer"
-srv_rc=0
-wait "$srv_pid" || srv_rc=$?
-srv_pid=""
-[[ $srv_rc -eq 0 ]] || fail "server exited $srv_rc"
+wait_server
 grep -q "8 of 8 shards verified (268435456 bytes), 0 bad, 8 streams" "$tmp/srv.log" || fail "server did not verify 8 shards"
 cat "$tmp/srv.log"
 echo "PASS: refusals clear; 256 MiB over 8 TCP streams verified"

@@ -25,6 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" "$tmp/srv.err" >&2 || true; exit 1; }
+source "$(dirname "$0")/server_lib.sh"
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 
 ip netns add "$nsa"
@@ -45,29 +46,14 @@ done
 
 run_replay() {  # transport → $tmp/<transport>.jsonl
   local transport=$1
-  : >"$tmp/srv.log"
-  ip netns exec "$nsb" "$lht" replay --serve --listen 10.79.0.2:0 --transport "$transport" --once \
-    >"$tmp/srv.log" 2>"$tmp/srv.err" &
-  srv_pid=$!
-  local port=""
-  for _ in $(seq 200); do
-    port=$(sed -n 's/^lh-trace replay: listening on 10\.79\.0\.2:\([0-9]*\).*/\1/p' "$tmp/srv.log" || true)
-    [[ -n $port ]] && break
-    kill -0 "$srv_pid" 2>/dev/null || fail "server ($transport) exited early"
-    sleep 0.05
-  done
-  [[ -n $port ]] || fail "server ($transport) did not report its port within 10 s"
+  start_server "$tmp/srv.log" 10.79.0.2 ip netns exec "$nsb" "$lht" replay --serve --listen 10.79.0.2:0 \
+    --transport "$transport" --once
   local rc=0
   ip netns exec "$nsa" "$lht" replay "$tmp/t.jsonl" --transport "$transport" --peer "10.79.0.2:$port" \
     --json "$tmp/$transport.jsonl" --duration-limit 60s >"$tmp/$transport.txt" 2>"$tmp/$transport.err" || rc=$?
   [[ $rc -eq 0 ]] || { cat "$tmp/$transport.err" "$tmp/$transport.txt" >&2; fail "$transport replay exited $rc"; }
   cat "$tmp/$transport.txt"
-  for _ in $(seq 200); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-  kill -0 "$srv_pid" 2>/dev/null && fail "server ($transport) still running 10 s after the replay"
-  local src=0
-  wait "$srv_pid" || src=$?
-  srv_pid=""
-  [[ $src -eq 0 ]] || fail "server ($transport) exited $src"
+  wait_server "server ($transport)"
   "$py" - "$tmp/t.jsonl" "$tmp/$transport.jsonl" <<'PY' || fail "$transport: JSON check failed"
 import json, sys
 trace = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -18,22 +18,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
 
-start_server() {  # a fresh --once server; sets srv_pid and port
-  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; fi
-  : >"$tmp/srv.log"
-  "$xfer" serve --listen 127.0.0.1:0 --once >"$tmp/srv.log" 2>&1 &
-  srv_pid=$!
-  # The server prints its bound port; wait for that line (deadline 10 s).
-  port=""
-  for _ in $(seq 200); do
-    port=$(sed -n 's/^lh-xfer: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/srv.log" || true)
-    [[ -n $port ]] && break
-    kill -0 "$srv_pid" 2>/dev/null || fail "server exited early"
-    sleep 0.05
-  done
-  [[ -n $port ]] || fail "server did not report its port within 10 s"
-}
-start_server
+source "$(dirname "$0")/server_lib.sh"
+start_server "$tmp/srv.log" 127.0.0.1 "$xfer" serve --listen 127.0.0.1:0 --once
 
 rc=0
 "$xfer" send --to "127.0.0.1:$port" --size 1GiB --shard 64MiB --json --duration-limit 120s \
@@ -54,18 +40,13 @@ print(f"client: {s['bytes']} bytes in {s['seconds']:.2f} s, {s['bits_per_second'
       f"{s['retransmits']} retransmits")
 PY
 
-# The --once server exits by itself once the client closed; give it 10 s.
-for _ in $(seq 200); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$srv_pid" 2>/dev/null && fail "server still running 10 s after the transfer"
-srv_rc=0
-wait "$srv_pid" || srv_rc=$?
-srv_pid=""
-[[ $srv_rc -eq 0 ]] || fail "server exited $srv_rc"
+# The --once server exits by itself once the client closed.
+wait_server
 grep -q "16 of 16 shards verified (1073741824 bytes), 0 bad" "$tmp/srv.log" || fail "server did not verify 16 shards"
 cat "$tmp/srv.log"
 echo "PASS: 1 GiB written over loopback and verified"
 
-start_server
+start_server "$tmp/srv.log" 127.0.0.1 "$xfer" serve --listen 127.0.0.1:0 --once
 rc=0
 "$xfer" send --to "127.0.0.1:$port" --size 64GiB --shard 64MiB --json --duration-limit 1s \
   >"$tmp/limited.json" 2>"$tmp/limited.err" || rc=$?

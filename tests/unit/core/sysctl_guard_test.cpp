@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "src/sysctl_guard.hpp"
 
@@ -70,6 +71,24 @@ TEST_F(FakeProcSys, DestructorRestoresEverything) {
   EXPECT_EQ(get("net/core/wmem_max"), "212992\n");
   EXPECT_EQ(get("net/ipv4/tcp_rmem"), "4096 131072 6291456\n");
   EXPECT_EQ(get("net/ipv4/tcp_wmem"), "4096 16384 4194304\n");
+}
+
+TEST_F(FakeProcSys, TheFirstSetOfEachKeyIsReportedBeforeTheWrite) {
+  SysctlGuard g(root_);
+  std::vector<std::string> seen;
+  g.on_first_set([&](const std::string& key, const std::string& original) {
+    seen.push_back(key + "=" + original + " (file now " + get("net/core/rmem_max") + ")");
+  });
+  g.set("net.core.rmem_max", "1000000");
+  g.set("net.core.rmem_max", "2000000");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], "net.core.rmem_max=212992 (file now 212992\n)");   // called before the change
+  // A journal that cannot record stops the change: nothing is written that could not be undone.
+  g.on_first_set([](const std::string&, const std::string&) { throw std::runtime_error("journal full"); });
+  EXPECT_THROW(g.set("net.core.wmem_max", "3000000"), std::runtime_error);
+  EXPECT_EQ(get("net/core/wmem_max"), "212992\n");
+  g.forget();
+  EXPECT_TRUE(g.saved().empty());
 }
 
 TEST_F(FakeProcSys, RaiseNeverLowers) {

@@ -46,6 +46,23 @@ TEST(LabReport, TableHasOneLinePerCellWithP95Rtt) {
   EXPECT_EQ(count(h, "<tr>"), 4u);
 }
 
+TEST(LabReport, SpreadColumnFlagsCellsWhoseRepeatsDisagree) {
+  // longhaul: 800 and 900 (1.12, fine); tcp-cubic: 100 and 190 (1.90, flagged "!" with the note).
+  const auto cells = aggregate({row("c", "longhaul", 800e6), row("c", "longhaul", 900e6), row("c", "tcp-cubic", 100e6),
+                                row("c", "tcp-cubic", 190e6), row("t", "longhaul", 700e6)});
+  const std::string t = summary_table(cells);
+  EXPECT_NE(t.find("spread"), std::string::npos) << t;
+  EXPECT_NE(t.find(" 1.12 "), std::string::npos) << t;
+  EXPECT_NE(t.find(" 1.90! "), std::string::npos) << t;
+  EXPECT_NE(t.find("! spread (max/min goodput over the repeats) above 1.25"), std::string::npos) << t;
+  const size_t single = t.find("\nt ") + 1;   // one run: no spread
+  EXPECT_NE(t.substr(single, t.find('\n', single) - single).find(" - "), std::string::npos) << t;
+  const std::string h = summary_html(cells);
+  EXPECT_NE(h.find("<td>1.90!</td>"), std::string::npos) << h;
+  const std::string quiet = summary_table(aggregate({row("c", "longhaul", 800e6), row("c", "longhaul", 900e6)}));
+  EXPECT_EQ(quiet.find("! spread"), std::string::npos) << quiet;
+}
+
 TEST(LabReport, RttFallsBackToP99WithAFootnote) {
   const std::string t = summary_table(aggregate({row("c", "longhaul", 812.34e6)}));
   EXPECT_NE(t.find("45.00†"), std::string::npos) << t;

@@ -67,9 +67,9 @@ std::vector<std::string> replay_lines(double slow0, double slow1) {
 }
 
 nlohmann::json row(const std::string& transport, double slow0, double slow1) {
-  nlohmann::json r{{"profile", "p"}, {"transport", transport}, {"ok", true}, {"complete", true}};
+  RunRecord r{.profile = "p", .transport = transport, .ok = true, .complete = true};
   EXPECT_TRUE(add_replay_results(r, replay_lines(slow0, slow1)));
-  return r;
+  return to_json(r);
 }
 
 TEST(LabWorkload, ReplayLinesBecomePerStepArraysAndHeadlineFigures) {
@@ -81,9 +81,11 @@ TEST(LabWorkload, ReplayLinesBecomePerStepArraysAndHeadlineFigures) {
   EXPECT_DOUBLE_EQ(r["mean_step_ms"].get<double>(), 13.0);
   EXPECT_DOUBLE_EQ(r["mean_exposed_ms"].get<double>(), 3.0);
   EXPECT_DOUBLE_EQ(r["slowdown"].get<double>(), 1.3);
-  nlohmann::json no_summary{{"ok", true}};
+  EXPECT_DOUBLE_EQ(r["summary"]["seconds"].get<double>(), 0.026);
+  RunRecord no_summary{.ok = true};
   EXPECT_FALSE(add_replay_results(no_summary, {replay_lines(1, 1)[0]}));
-  EXPECT_FALSE(no_summary.contains("replay"));
+  EXPECT_TRUE(no_summary.replay.is_null());
+  EXPECT_TRUE(no_summary.summary.is_null());
 }
 
 TEST(LabTraceReport, TableHtmlAndPerStepSlowdownPlot) {
