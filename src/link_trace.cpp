@@ -4,6 +4,8 @@
 // number for messages, and refuses anything it does not understand rather than guessing.
 #include "src/link_trace.hpp"
 
+#include "src/trace_files.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -228,15 +230,18 @@ std::string format_link_trace(const LinkTrace& trace) {
 }
 
 std::shared_ptr<const LinkTrace> load_link_trace(const std::filesystem::path& file) {
-  return std::make_shared<const LinkTrace>(parse_link_trace(read_text_file(file), file.string()));
+  return std::make_shared<const LinkTrace>(
+      [](const TraceFileText& f) { return parse_link_trace(f.text, f.name); }(read_trace_file(file.string(), TraceFiles::any({}))));
 }
 
 std::shared_ptr<const DeliveryTrace> load_delivery_trace(const std::filesystem::path& file) {
-  return std::make_shared<const DeliveryTrace>(parse_delivery_trace(read_text_file(file), file.string()));
+  return std::make_shared<const DeliveryTrace>(
+      [](const TraceFileText& f) { return parse_delivery_trace(f.text, f.name); }(read_trace_file(file.string(), TraceFiles::any({}))));
 }
 
 std::shared_ptr<const LossPattern> load_loss_pattern(const std::filesystem::path& file) {
-  return std::make_shared<const LossPattern>(parse_loss_pattern(read_text_file(file), file.string()));
+  return std::make_shared<const LossPattern>(
+      [](const TraceFileText& f) { return parse_loss_pattern(f.text, f.name); }(read_trace_file(file.string(), TraceFiles::any({}))));
 }
 
 }  // namespace lh

@@ -24,6 +24,7 @@ LinkTrace parse_link_trace(std::string_view text, std::string_view source);
 DeliveryTrace parse_delivery_trace(std::string_view text, std::string_view source);
 LossPattern parse_loss_pattern(std::string_view text, std::string_view source);
 
+// Regular files of at most 64 MiB (trace_files.hpp); relative paths against the working directory.
 std::shared_ptr<const LinkTrace> load_link_trace(const std::filesystem::path& file);
 std::shared_ptr<const DeliveryTrace> load_delivery_trace(const std::filesystem::path& file);
 std::shared_ptr<const LossPattern> load_loss_pattern(const std::filesystem::path& file);

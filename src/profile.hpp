@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "src/link_profile.hpp"
+#include "src/trace_files.hpp"
 #include "src/units.hpp"
 
 namespace lh {
@@ -41,9 +42,10 @@ std::string_view builtin_profile_text(std::string_view name);
 // trace. Changing loss.model starts that model from its defaults (its required keys must be given).
 // Validation is exactly that of the TOML direction tables. On error `dir` is unchanged and the
 // ParseError message starts with `where` (e.g. "PATCH /v1/directions/a_to_b").
-// Relative trace-file paths resolve against `base_dir` (default: the working directory).
+// Trace files are read under `files`' rules (trace_files.hpp); the default reads none — a patch comes
+// from the control API, which reads files only beneath lh-emu's --trace-dir.
 void apply_direction_patch(DirectionConfig& dir, const nlohmann::json& patch, std::string_view where,
-                           const std::filesystem::path& base_dir = {});
+                           const TraceFiles& files = TraceFiles::off());
 
 // The same vocabulary as the TOML format, with unit strings (lh::format). Every field is written,
 // so profile_from_json(to_json(p)) reproduces p and apply_direction_patch accepts to_json(dir).
@@ -54,7 +56,8 @@ nlohmann::json to_json(const LinkProfile& profile);
 
 // A whole profile from JSON (PUT /profile): the TOML document structure as JSON, including the
 // optional "both" table. Errors start with `where`. source is set to `where`.
+// Trace files as for apply_direction_patch (default: none).
 LinkProfile profile_from_json(const nlohmann::json& doc, std::string_view where,
-                              const std::filesystem::path& base_dir = {});
+                              const TraceFiles& files = TraceFiles::off());
 
 }  // namespace lh

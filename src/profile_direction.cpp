@@ -35,9 +35,15 @@ constexpr std::string_view kFileKeys[] = {"file"};
 
 constexpr double kLightKmPerSecond = 299'792.458;
 
-std::filesystem::path resolve(const ParseContext& ctx, const std::string& file) {
-  const std::filesystem::path p(file);
-  return p.is_absolute() || ctx.base_dir.empty() ? p : ctx.base_dir / p;
+// Reads and parses the trace file `file` names under the context's rules (trace_files.hpp).
+template <typename Parse>
+auto load_trace(const ParseContext& ctx, const std::string& file, std::string_view kind, Parse parse) {
+  const TraceFileText f = read_trace_file(file, ctx.files);
+  try {
+    return parse(f.text, f.name);
+  } catch (const ParseError& e) {
+    throw_parse_error(e.what(), f, ctx.files, kind);
+  }
 }
 
 // A rate key: "<rate>" (> 0) or "unlimited" (0).
@@ -165,7 +171,9 @@ void apply_loss(LossConfig& loss, const ProfileTable& t) {
     if (key == "file") {
       const auto file = t.string("file");
       try {
-        std::get<TraceLoss>(loss).pattern = load_loss_pattern(resolve(t.context(), *file));
+        std::get<TraceLoss>(loss).pattern = load_trace(t.context(), *file, "loss pattern", [](auto text, auto name) {
+          return std::make_shared<const LossPattern>(parse_loss_pattern(text, name));
+        });
       } catch (const ParseError& e) {
         t.fail("file", e.what());
       }
@@ -271,13 +279,15 @@ void apply_events(std::vector<LinkEvent>& out, const ProfileTable& t, const toml
   out = std::move(events);
 }
 
-template <typename Trace, typename Load>
-void apply_file_table(std::shared_ptr<const Trace>& out, const ProfileTable& t, Load load) {
+template <typename Trace, typename Parse>
+void apply_file_table(std::shared_ptr<const Trace>& out, const ProfileTable& t, std::string_view kind, Parse parse) {
   t.allow_only(kFileKeys);
   const auto file = t.string("file");
   if (!file) t.fail_table("needs \"file\" (a path, relative to the profile)");
   try {
-    out = load(resolve(t.context(), *file));
+    out = load_trace(t.context(), *file, kind, [&](std::string_view text, const std::string& name) {
+      return std::make_shared<const Trace>(parse(text, name));
+    });
   } catch (const ParseError& e) {
     t.fail("file", e.what());
   }
@@ -334,8 +344,8 @@ void apply_direction_table(DirectionConfig& dir, const ProfileTable& t) {
   if (auto j = t.table("jitter")) apply_jitter(dir.jitter, *j);
   if (const auto* a = t.array("schedule")) apply_schedule(dir.schedule, t, *a);
   if (const auto* a = t.array("events")) apply_events(dir.events, t, *a);
-  if (auto tr = t.table("trace")) apply_file_table(dir.trace, *tr, [](const auto& p) { return load_link_trace(p); });
-  if (auto d = t.table("delivery")) apply_file_table(dir.delivery, *d, [](const auto& p) { return load_delivery_trace(p); });
+  if (auto tr = t.table("trace")) apply_file_table(dir.trace, *tr, "link trace", parse_link_trace);
+  if (auto d = t.table("delivery")) apply_file_table(dir.delivery, *d, "delivery trace", parse_delivery_trace);
 }
 
 void validate_direction(const DirectionConfig& dir, const ParseContext& ctx, std::string_view prefix) {
@@ -372,8 +382,8 @@ void validate_direction(const DirectionConfig& dir, const ParseContext& ctx, std
 }
 
 LinkProfile parse_profile_root(const toml::table& root, const std::string& source,
-                               const std::filesystem::path& base_dir, std::string_view default_name) {
-  const ParseContext ctx{source, base_dir, nullptr};
+                               const TraceFiles& files, std::string_view default_name) {
+  const ParseContext ctx{source, files, nullptr};
   const ProfileTable top(ctx, root, "", "");
   top.allow_only({"link", "both", "a_to_b", "b_to_a"});
   LinkProfile profile;
@@ -390,7 +400,7 @@ LinkProfile parse_profile_root(const toml::table& root, const std::string& sourc
   }
   for (const std::string_view name : {"a_to_b", "b_to_a"}) {
     Origins origins;
-    const ParseContext dctx{source, base_dir, &origins};
+    const ParseContext dctx{source, files, &origins};
     const ProfileTable droot(dctx, root, "", "");
     DirectionConfig dir;
     if (auto both = droot.table("both")) apply_direction_table(dir, ProfileTable(dctx, both->raw(), "both", ""));

@@ -28,7 +28,7 @@ void validate_direction(const DirectionConfig& dir, const ParseContext& ctx, std
 
 // A whole document {link, both, a_to_b, b_to_a} → LinkProfile (name defaults to `default_name`).
 LinkProfile parse_profile_root(const toml::table& root, const std::string& source,
-                               const std::filesystem::path& base_dir, std::string_view default_name);
+                               const TraceFiles& files, std::string_view default_name);
 
 // Loss-model vocabulary shared with the JSON writer.
 std::string_view loss_model_name(const LossConfig& loss);

@@ -174,7 +174,7 @@ json to_json(const LinkProfile& p) {
 }
 
 void apply_direction_patch(DirectionConfig& dir, const nlohmann::json& patch, std::string_view where,
-                           const std::filesystem::path& base_dir) {
+                           const TraceFiles& files) {
   const std::string w(where);
   require_object(patch, w, "a direction patch");
   json body = patch;
@@ -189,19 +189,18 @@ void apply_direction_patch(DirectionConfig& dir, const nlohmann::json& patch, st
   }
   const toml::table table = to_toml_table(body, w, "");
   detail::Origins origins;
-  const detail::ParseContext ctx{w, base_dir, &origins};
+  const detail::ParseContext ctx{w, files, &origins};
   detail::apply_direction_table(next, detail::ProfileTable(ctx, table, "", ""));
   // Keys from the patch are located by their origin; others are named by their path in the direction.
   detail::validate_direction(next, ctx, "");
   dir = std::move(next);
 }
 
-LinkProfile profile_from_json(const nlohmann::json& doc, std::string_view where,
-                              const std::filesystem::path& base_dir) {
+LinkProfile profile_from_json(const nlohmann::json& doc, std::string_view where, const TraceFiles& files) {
   const std::string w(where);
   require_object(doc, w, "a profile");
   const toml::table root = to_toml_table(doc, w, "");
-  return detail::parse_profile_root(root, w, base_dir, "unnamed");
+  return detail::parse_profile_root(root, w, files, "unnamed");
 }
 
 }  // namespace lh

@@ -22,7 +22,7 @@ LinkProfile parse_profile(std::string_view toml_text, std::string_view source_na
                      ": TOML syntax error: " + std::string(e.description()));
   }
   const std::string stem = std::filesystem::path(source_name).stem().string();
-  return detail::parse_profile_root(root, std::string(source_name), base_dir, stem);
+  return detail::parse_profile_root(root, std::string(source_name), TraceFiles::any(base_dir), stem);
 }
 
 LinkProfile load_profile(const std::filesystem::path& file) {

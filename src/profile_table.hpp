@@ -18,6 +18,7 @@
 
 #include <toml++/toml.h>
 
+#include "src/trace_files.hpp"
 #include "src/units.hpp"
 
 namespace lh::detail {
@@ -31,7 +32,7 @@ struct KeyOrigin {
 
 struct ParseContext {
   std::string source;                        // file name or JSON `where`
-  std::filesystem::path base_dir;            // resolves relative trace paths
+  TraceFiles files;                          // where trace files may be read from (trace_files.hpp)
   std::map<std::string, KeyOrigin>* origins = nullptr;  // keyed by the direction-relative path
 };
 

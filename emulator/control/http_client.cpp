@@ -24,7 +24,7 @@ using error_code = boost::system::error_code;
 template <typename Protocol>
 ClientResponse exchange(asio::io_context& io, typename Protocol::endpoint ep, const ListenAddress& to,
                         std::string_view method, std::string_view target, std::string_view body,
-                        Nanos timeout) {
+                        Nanos timeout, std::string_view token) {
   beast::basic_stream<Protocol, asio::any_io_executor, beast::unlimited_rate_policy> stream(io);
   stream.expires_after(std::chrono::nanoseconds(timeout.ns));
 
@@ -35,6 +35,7 @@ ClientResponse exchange(asio::io_context& io, typename Protocol::endpoint ep, co
   req.set(http::field::host, to.kind == ListenAddress::Kind::kTcp ? to.to_string() : "localhost");
   req.set(http::field::user_agent, "lh-emu-ctl");
   req.keep_alive(false);
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + std::string(token));
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
     req.body() = std::string(body);
@@ -78,16 +79,16 @@ ClientResponse exchange(asio::io_context& io, typename Protocol::endpoint ep, co
 }  // namespace
 
 ClientResponse http_request(const ListenAddress& to, std::string_view method, std::string_view target,
-                            std::string_view body, Nanos timeout) {
+                            std::string_view body, Nanos timeout, std::string_view token) {
   asio::io_context io{1};
   if (to.kind == ListenAddress::Kind::kUnix) {
     return exchange<asio::local::stream_protocol>(io, asio::local::stream_protocol::endpoint(to.path), to,
-                                                  method, target, body, timeout);
+                                                  method, target, body, timeout, token);
   }
   error_code ec;
   const auto addr = asio::ip::make_address(to.host, ec);
   if (ec) throw ConnectError(fmt::format("lh-emu control API: bad address {}: {}", to.host, ec.message()));
-  return exchange<asio::ip::tcp>(io, asio::ip::tcp::endpoint(addr, to.port), to, method, target, body, timeout);
+  return exchange<asio::ip::tcp>(io, asio::ip::tcp::endpoint(addr, to.port), to, method, target, body, timeout, token);
 }
 
 }  // namespace lh::emu::control

@@ -27,8 +27,9 @@ struct ClientResponse {
   std::string body;
 };
 
-// `body` is sent as application/json when not empty. Throws ConnectError.
+// `body` is sent as application/json when not empty; `token`, when not empty, as a bearer token.
+// Throws ConnectError.
 ClientResponse http_request(const ListenAddress& to, std::string_view method, std::string_view target,
-                            std::string_view body, Nanos timeout);
+                            std::string_view body, Nanos timeout, std::string_view token = {});
 
 }  // namespace lh::emu::control

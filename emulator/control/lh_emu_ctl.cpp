@@ -41,12 +41,13 @@ class UsageError : public std::runtime_error {
 struct Target {
   ListenAddress address;
   lh::Nanos timeout{};
+  std::string token;   // --token-file's first line
 };
 
 // Performs one request; prints the server's error and returns false on 4xx/5xx.
 bool call(const Target& t, std::string_view method, std::string_view path, const std::string& body,
           ClientResponse& out) {
-  out = lh::emu::control::http_request(t.address, method, path, body, t.timeout);
+  out = lh::emu::control::http_request(t.address, method, path, body, t.timeout, t.token);
   if (out.status < 400) return true;
   std::string message = out.body;
   try {
@@ -170,6 +171,9 @@ int main(int argc, char** argv) {
                        ->envname("LH_EMU_CONTROL")->capture_default_str();
   app.add_option("--unix", unix_path, "control API unix socket path")->excludes(addr_opt);
   app.add_option("--timeout", timeout_text, "give up after this long (e.g. 5s)")->capture_default_str();
+  std::string token_file;
+  app.add_option("--token-file", token_file, "send the bearer token in this file's first line (lh-emu --token-file)")
+      ->envname("LH_EMU_TOKEN_FILE");
 
   auto* profile = app.add_subcommand("profile", "show, replace or patch the running profile");
   profile->require_subcommand(1);
@@ -213,6 +217,12 @@ int main(int argc, char** argv) {
       t.timeout = lh::parse_duration(timeout_text);
     } catch (const lh::ParseError& e) {
       throw UsageError(fmt::format("--timeout '{}': {}", timeout_text, e.what()));
+    }
+    if (!token_file.empty()) {
+      std::ifstream in(token_file);
+      if (!in) throw UsageError(fmt::format("--token-file {}: cannot read", token_file));
+      std::getline(in, t.token);
+      while (!t.token.empty() && (t.token.back() == '\r' || t.token.back() == ' ')) t.token.pop_back();
     }
     ClientResponse r;
     if (profile->got_subcommand("get")) {

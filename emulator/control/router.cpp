@@ -2,6 +2,11 @@
 #include "emulator/control/router.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -34,17 +39,64 @@ class BadRequest : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses a request body; malformed JSON is the client's syntax error (400), naming the position.
-json parse_body(std::string_view body) {
+// Parses a request body; malformed JSON is the client's syntax error (400), naming the position. The
+// nesting depth is checked by the parser's callback as each level opens, so a body of 100 000 "["
+// is refused before any recursive code (copy, dump, the profile reader) would walk it.
+json parse_json_body(std::string_view body, size_t max_depth) {
   if (body.empty()) throw BadRequest("the request body is empty; expected a JSON object");
+  const auto depth_check = [max_depth](int depth, json::parse_event_t event, json&) {
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        static_cast<size_t>(depth) >= max_depth) {
+      throw BadRequest(fmt::format("JSON body nested deeper than {} levels", max_depth));
+    }
+    return true;
+  };
   try {
-    return json::parse(body);
+    return json::parse(body, depth_check);
   } catch (const json::parse_error& e) {
     throw BadRequest(fmt::format("malformed JSON body: {}", e.what()));
   }
 }
 
-HttpResponse dispatch(Backend& backend, const HttpRequest& req, std::string_view path) {
+// The policy's checks, in order; nullopt when the request may proceed.
+std::optional<HttpResponse> refused(const HttpRequest& req, const RequestPolicy& policy) {
+  if (!policy.hosts.empty()) {
+    if (!req.host) return error_response(403, "no Host header; this server answers requests for its own address only");
+    if (std::find(policy.hosts.begin(), policy.hosts.end(), *req.host) == policy.hosts.end()) {
+      return error_response(403, fmt::format("Host '{}' is not this server (accepted: {})", *req.host,
+                                             fmt::join(policy.hosts, ", ")));
+    }
+  }
+  if (req.origin) {
+    return error_response(403, "requests with an Origin header (from a web page) are refused; use curl or lh-emu-ctl");
+  }
+  if (!policy.token.empty()) {
+    const std::string want = "Bearer " + policy.token;
+    const std::string_view got = req.authorization.value_or("");
+    // Compare in time independent of where they differ.
+    unsigned diff = got.size() != want.size() ? 1u : 0u;
+    for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned>(want[i] ^ (i < got.size() ? got[i] : 0));
+    if (diff != 0) {
+      HttpResponse r = error_response(401, "missing or wrong bearer token (lh-emu was started with --token-file)");
+      return r;
+    }
+  }
+  if (req.method == "PUT" || req.method == "PATCH" || req.method == "POST") {
+    std::string_view ct = req.content_type.value_or("");
+    if (const size_t semi = ct.find(';'); semi != std::string_view::npos) ct = ct.substr(0, semi);
+    while (!ct.empty() && ct.back() == ' ') ct.remove_suffix(1);
+    std::string lower(ct);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower != "application/json") {
+      return error_response(415, fmt::format("Content-Type must be application/json, not '{}'",
+                                             req.content_type.value_or("(none)")));
+    }
+  }
+  return std::nullopt;
+}
+
+HttpResponse dispatch(Backend& backend, const HttpRequest& req, std::string_view path, size_t max_depth) {
+  const auto parse_body = [max_depth](std::string_view body) { return parse_json_body(body, max_depth); };
   const std::string_view m = req.method;
   if (path == "/profile") {
     if (m == "GET") return json_response(200, backend.profile());
@@ -105,12 +157,22 @@ HttpResponse error_response(unsigned status, std::string_view message) {
   return r;
 }
 
-HttpResponse route(Backend& backend, const HttpRequest& req) {
+std::vector<std::string> loopback_hosts(std::string_view host, uint16_t port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  std::vector<std::string> out{v6 ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port)};
+  for (const std::string h : {fmt::format("localhost:{}", port), fmt::format("[::1]:{}", port)}) {
+    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  }
+  return out;
+}
+
+HttpResponse route(Backend& backend, const HttpRequest& req, const RequestPolicy& policy) {
+  if (auto r = refused(req, policy)) return *r;
   std::string_view path = req.target;
   if (const size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
   if (path.size() > 1 && path.ends_with('/')) path.remove_suffix(1);
   try {
-    return dispatch(backend, req, path);
+    return dispatch(backend, req, path, policy.max_json_depth);
   } catch (const BadRequest& e) {
     return error_response(400, e.what());
   } catch (const ValidationError& e) {

@@ -41,21 +41,31 @@ std::string_view to_std(beast::string_view v) { return {v.data(), v.size()}; }
 template <typename Protocol>
 class Session : public std::enable_shared_from_this<Session<Protocol>> {
  public:
-  Session(typename Protocol::socket socket, Backend& backend, const ServerConfig& config)
-      : stream_(std::move(socket)), backend_(backend), config_(config) {}
+  Session(typename Protocol::socket socket, Backend& backend, const ServerConfig& config, const RequestPolicy& policy,
+          size_t& open_sessions)
+      : stream_(std::move(socket)), backend_(backend), config_(config), policy_(policy), open_(open_sessions) {
+    ++open_;
+  }
+  ~Session() { --open_; }
 
   void run() { read_header(); }
+  // Answers 503 and closes: the server is at its connection limit.
+  void refuse() {
+    write(error_response(503, fmt::format("too many control connections (limit {}); retry later", config_.max_connections)),
+          true);
+  }
 
  private:
   using Stream = beast::basic_stream<Protocol, asio::any_io_executor, beast::unlimited_rate_policy>;
 
-  std::chrono::nanoseconds timeout() const { return std::chrono::nanoseconds(config_.idle_timeout.ns); }
+  std::chrono::nanoseconds timeout() const { return std::chrono::nanoseconds(config_.body_timeout.ns); }
+  std::chrono::nanoseconds header_timeout() const { return std::chrono::nanoseconds(config_.header_timeout.ns); }
 
   void read_header() {
     parser_.emplace();
     parser_->body_limit(config_.body_limit);
     parser_->header_limit(static_cast<uint32_t>(config_.header_limit));
-    stream_.expires_after(timeout());
+    stream_.expires_after(header_timeout());
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
   }
@@ -101,9 +111,17 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   void on_read(error_code ec) {
     if (ec) return on_read_error(ec);
     const auto& req = parser_->get();
-    const HttpResponse r = route(backend_, {.method = to_std(req.method_string()),
-                                            .target = to_std(req.target()),
-                                            .body = req.body()});
+    const auto header = [&](http::field f) -> std::optional<std::string_view> {
+      const auto it = req.find(f);
+      return it == req.end() ? std::nullopt : std::optional<std::string_view>(to_std(it->value()));
+    };
+    const HttpResponse r = route(backend_,
+                                 {.method = to_std(req.method_string()), .target = to_std(req.target()),
+                                  .body = req.body(), .host = header(http::field::host),
+                                  .origin = header(http::field::origin),
+                                  .content_type = header(http::field::content_type),
+                                  .authorization = header(http::field::authorization)},
+                                 policy_);
     write(r, !req.keep_alive());
   }
 
@@ -151,6 +169,8 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   Stream stream_;
   Backend& backend_;
   const ServerConfig& config_;
+  const RequestPolicy& policy_;
+  size_t& open_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -161,8 +181,8 @@ template <typename Protocol>
 class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
  public:
   Listener(asio::io_context& io, typename Protocol::endpoint endpoint, Backend& backend,
-           const ServerConfig& config)
-      : io_(io), acceptor_(io), backend_(backend), config_(config) {
+           const ServerConfig& config, const RequestPolicy& policy)
+      : io_(io), acceptor_(io), backend_(backend), config_(config), policy_(policy) {
     acceptor_.open(endpoint.protocol());
     if constexpr (std::is_same_v<Protocol, asio::ip::tcp>) {
       acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -178,7 +198,14 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
                                                        error_code ec, typename Protocol::socket socket) {
       if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (ec) return self->retry_later(ec);   // e.g. out of file descriptors: do not spin
-      std::make_shared<Session<Protocol>>(std::move(socket), self->backend_, self->config_)->run();
+      // Every session runs on this one thread: the count needs no lock.
+      auto session = std::make_shared<Session<Protocol>>(std::move(socket), self->backend_, self->config_,
+                                                         self->policy_, self->open_sessions_);
+      if (self->open_sessions_ > self->config_.max_connections) {
+        session->refuse();
+      } else {
+        session->run();
+      }
       self->accept();
     });
   }
@@ -197,6 +224,8 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
   asio::steady_timer retry_{io_};
   Backend& backend_;
   const ServerConfig& config_;
+  const RequestPolicy& policy_;
+  size_t open_sessions_ = 0;
 };
 
 // Removes a stale socket file left by a process that died; refuses a socket someone still listens
@@ -222,6 +251,7 @@ struct Server::Impl {
 
   Backend& backend;
   ServerConfig config;
+  RequestPolicy policy;
   asio::io_context io{1};
   std::shared_ptr<void> listener;   // Listener<tcp> or Listener<local::stream_protocol>
   ListenAddress bound;
@@ -238,19 +268,21 @@ Server::~Server() { stop(); }
 void Server::start() {
   Impl& s = *impl_;
   if (s.started) throw std::logic_error("control server: start() called twice");
+  s.policy.token = s.config.token;
   const ListenAddress& a = s.config.listen;
   try {
     if (a.kind == ListenAddress::Kind::kTcp) {
       const asio::ip::tcp::endpoint ep(asio::ip::make_address(a.host), a.port);
-      auto l = std::make_shared<Listener<asio::ip::tcp>>(s.io, ep, s.backend, s.config);
+      auto l = std::make_shared<Listener<asio::ip::tcp>>(s.io, ep, s.backend, s.config, s.policy);
       s.bound = a;
       s.bound.port = l->local_endpoint().port();
+      s.policy.hosts = loopback_hosts(a.host, s.bound.port);
       l->accept();
       s.listener = l;
     } else {
       remove_stale_socket(a.path);
       auto l = std::make_shared<Listener<asio::local::stream_protocol>>(
-          s.io, asio::local::stream_protocol::endpoint(a.path), s.backend, s.config);
+          s.io, asio::local::stream_protocol::endpoint(a.path), s.backend, s.config, s.policy);
       s.bound = a;
       l->accept();
       s.listener = l;

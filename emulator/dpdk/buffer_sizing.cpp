@@ -71,6 +71,21 @@ DirectionSizing size_direction(const DirectionConfig& dir, uint32_t frame_bytes,
   return s;
 }
 
+DirectionSizing with_headroom(const DirectionSizing& s, Nanos hold, uint32_t frame_bytes) {
+  if (hold <= s.max_delay + s.queue_time) return s;
+  DirectionSizing out = s;
+  const Bytes in_flight = bytes_in(hold, s.peak_rate);
+  const uint64_t extra = (in_flight.n - std::min(in_flight.n, s.in_flight.n) + frame_bytes - 1) / frame_bytes;
+  out.in_flight = in_flight;
+  out.mbufs += extra;
+  return out;
+}
+
+Nanos max_hold_time(uint64_t mbufs, uint32_t frame_bytes, BitsPerSecond rate) {
+  if (rate.bps == 0 || mbufs <= kFixedMbufs + 1) return Nanos{0};
+  return serialization_time(Bytes{(mbufs - kFixedMbufs - 1) * frame_bytes}, rate);
+}
+
 uint64_t pool_bytes(uint64_t mbufs, uint32_t data_room) {
   // rte_mbuf (128) + private area 0 + data room (incl. 128 headroom), plus mempool header/trailer
   // and alignment (~64), rounded to a cache line; plus the ring of pointers.

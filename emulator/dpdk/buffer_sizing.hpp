@@ -26,6 +26,14 @@ struct DirectionSizing {
 // `frame_bytes`: the largest frame (MTU + L2 header); `assumed_rate` stands in for an unlimited rate.
 DirectionSizing size_direction(const DirectionConfig& dir, uint32_t frame_bytes, BitsPerSecond assumed_rate);
 
+// `s` grown, if needed, to hold `hold` of delay + queue at its peak rate (lh-emu --max-live-delay:
+// room for live changes that add delay beyond the starting profile's).
+DirectionSizing with_headroom(const DirectionSizing& s, Nanos hold, uint32_t frame_bytes);
+
+// The longest delay + queue time `mbufs` mbufs hold at `rate` (the inverse of size_direction, for
+// messages refusing a live change the pools cannot hold).
+Nanos max_hold_time(uint64_t mbufs, uint32_t frame_bytes, BitsPerSecond rate);
+
 // Memory for `mbufs` mbufs with `data_room` bytes each (mbuf header, headroom, mempool per-object
 // overhead and per-lcore caches included), in bytes.
 uint64_t pool_bytes(uint64_t mbufs, uint32_t data_room);

@@ -7,7 +7,7 @@ namespace lh::emu {
 
 struct ControlLink::Impl {};
 
-ControlLink::ControlLink(Emulator&, const std::string& address) {
+ControlLink::ControlLink(Emulator&, const std::string& address, const std::string&, const std::string&) {
   if (!address.empty()) {
     throw std::runtime_error("lh-emu: --control: this build has no control API (configure with -Dcontrol=enabled)");
   }

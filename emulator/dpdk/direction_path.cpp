@@ -44,7 +44,6 @@ DirectionPath::DirectionPath(DirectionPathConfig config, std::unique_ptr<LinkDir
       tx_give_up_ticks_(config_.clock.ns_to_ticks(kTxGiveUp)) {}
 
 DirectionPath::~DirectionPath() {
-  delete offered_.exchange(nullptr);
   delete retired_.exchange(nullptr);
   delete model_;
 }
@@ -70,18 +69,21 @@ void DirectionPath::switch_queue_kind(bool reordering) noexcept {
 }
 
 void DirectionPath::adopt_pending() noexcept {
-  if (LinkDirection* next = offered_.load(std::memory_order_acquire)) {
-    if (retired_.load(std::memory_order_acquire) != nullptr) return;   // the last one is not reclaimed yet
-    next->take_over(*model_);
-    retired_.store(model_, std::memory_order_release);
-    model_ = next;
-    offered_.store(nullptr, std::memory_order_release);
-    switch_queue_kind(model_->config().jitter.mode == JitterMode::kReordering);
-    ++local_.profile_changes;
-  }
-  if (event_state_.load(std::memory_order_acquire) == 1) {
-    const bool ok = model_->inject_event(event_slot_);
-    event_state_.store(ok ? 2 : 3, std::memory_order_release);
+  // The model the last change replaced must be reclaimed (by the control thread) before the next.
+  if (retired_.load(std::memory_order_acquire) == nullptr) {
+    const auto accept = [this](const DirectionChange& c) { return !c.event || model_->can_inject_event(*c.event); };
+    if (DirectionChange* c = slot_.poll(*config_.changes, accept)) {
+      if (c->model) {
+        c->model->take_over(*model_);
+        LinkDirection* next = c->model.release();
+        c->model.reset(model_);   // the replaced model goes back with the change, to be freed off the datapath
+        model_ = next;
+        switch_queue_kind(model_->config().jitter.mode == JitterMode::kReordering);
+        ++local_.profile_changes;
+      }
+      if (c->event) model_->inject_event(*c->event);   // accepted above: it fits
+      retired_.store(c, std::memory_order_release);
+    }
   }
   const uint32_t req = hist_.request.load(std::memory_order_acquire);
   if (req != hist_.ack.load(std::memory_order_relaxed)) {
@@ -237,53 +239,5 @@ uint64_t DirectionPath::drain() noexcept {
   return n;
 }
 
-namespace {
-
-// Waits for `done()` up to `timeout` (control thread only; never on the datapath).
-template <typename F>
-bool wait_for(F done, Nanos timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout.ns);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-  return true;
-}
-
-}  // namespace
-
-bool DirectionPath::install(std::unique_ptr<LinkDirection> next, Nanos timeout) {
-  delete retired_.exchange(nullptr, std::memory_order_acq_rel);
-  if (!running_.load(std::memory_order_acquire)) {
-    next->take_over(*model_);
-    delete model_;
-    model_ = next.release();
-    switch_queue_kind(model_->config().jitter.mode == JitterMode::kReordering);
-    ++local_.profile_changes;
-    return true;
-  }
-  offered_.store(next.release(), std::memory_order_release);
-  const bool adopted = wait_for([&] { return offered_.load(std::memory_order_acquire) == nullptr; }, timeout);
-  if (!adopted) {
-    // Withdraw it unless the worker took it in the meantime.
-    LinkDirection* mine = offered_.exchange(nullptr, std::memory_order_acq_rel);
-    delete mine;
-    if (mine != nullptr) return false;
-  }
-  delete retired_.exchange(nullptr, std::memory_order_acq_rel);
-  return true;
-}
-
-bool DirectionPath::inject(const LinkEvent& absolute_event, Nanos timeout) {
-  if (!running_.load(std::memory_order_acquire)) return model_->inject_event(absolute_event);
-  event_slot_ = absolute_event;
-  event_state_.store(1, std::memory_order_release);
-  bool ok = wait_for([&] { return event_state_.load(std::memory_order_acquire) >= 2; }, timeout);
-  int expected = 1;
-  if (!ok && event_state_.compare_exchange_strong(expected, 0)) return false;   // withdrawn
-  ok = event_state_.load(std::memory_order_acquire) == 2;
-  event_state_.store(0, std::memory_order_release);
-  return ok;
-}
 
 }  // namespace lh::emu

@@ -1,8 +1,8 @@
 // direction_path.hpp — one direction of lh-emu's datapath: RX port → LinkDirection → delay queue → TX port.
 //
 // poll() is called in a loop by the worker lcore that owns the direction: it swaps in a new model
-// if the control thread offered one (at a burst boundary, via take_over, so nothing is lost or
-// reordered), transmits what is due, receives one burst (≤ 32 frames, one TSC timestamp), asks the
+// once the control thread's change that offered it is committed (live_change.hpp: at a burst
+// boundary, via take_over, so nothing is lost or reordered), transmits what is due, receives one burst (≤ 32 frames, one TSC timestamp), asks the
 // model for each frame's fate and applies it to the mbuf (drop, CE mark, bit flip, duplicate),
 // transmits again what became due meanwhile, and publishes counters every ~1 ms. Times on the
 // datapath are TSC ticks; the model sees ns since the emulator's start (its epoch). No allocation, lock, exception or virtual call in poll().
@@ -12,16 +12,25 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "emulator/dpdk/delay_queue.hpp"
 #include "emulator/dpdk/direction_stats.hpp"
+#include "emulator/dpdk/live_change.hpp"
 #include "emulator/model/link_direction.hpp"
 #include "src/clock.hpp"
 
 struct rte_mempool;
 
 namespace lh::emu {
+
+// One direction's part of a live change: a new model, an event, or both (live_change.hpp). After the
+// worker adopted it, `model` holds the model it replaced, for the control thread to free.
+struct DirectionChange {
+  std::unique_ptr<LinkDirection> model;
+  std::optional<LinkEvent> event;   // absolute model time
+};
 
 struct DirectionPathConfig {
   std::string name;             // "a_to_b"
@@ -30,6 +39,7 @@ struct DirectionPathConfig {
   uint64_t capacity = 0;        // the pool's mbuf count: the delay queue never needs more
   TscClock clock;
   uint64_t start_tsc = 0;       // the epoch: model time 0
+  const ChangeClock* changes = nullptr;   // the emulator's commit generation (live_change.hpp)
 };
 
 // What one poll saw, for the worker's idle policy (idle_policy.hpp).
@@ -51,16 +61,12 @@ class DirectionPath {
   // After the worker has stopped: frees every packet still queued; returns how many there were.
   uint64_t drain() noexcept;
 
-  // Control thread: hand over a freshly built model; the worker adopts it (take_over) at its next
-  // burst boundary. Blocks until adopted, up to `timeout`; returns false on timeout (the offer is
-  // withdrawn if the worker never saw it). When the worker is not running, adopts it directly.
-  bool install(std::unique_ptr<LinkDirection> next, Nanos timeout);
-  // Control thread: runtime event (LinkDirection::inject_event on the worker). Returns the model's
-  // answer, or false on timeout.
-  bool inject(const LinkEvent& absolute_event, Nanos timeout);
-
-  // Marks whether a worker is polling this direction (set by the worker loop).
-  void set_running(bool running) noexcept { running_.store(running, std::memory_order_release); }
+  // Control thread: where a live change offers this direction's part (live_change.hpp's
+  // change_all); the worker adopts it at the burst boundary after the commit — a model by
+  // take_over, an event into the model's timeline (it refuses an event its table has no room for).
+  // Call reclaim() first: what the last change replaced is freed here, never on the worker.
+  LiveSlot<DirectionChange>& slot() noexcept { return slot_; }
+  void reclaim() noexcept { delete retired_.exchange(nullptr, std::memory_order_acq_rel); }
 
   // Readers (any thread).
   const std::string& name() const noexcept { return config_.name; }
@@ -96,11 +102,8 @@ class DirectionPath {
   uint32_t active_hist_ = 0;
   StatsValues local_{};                      // driver-only counters live here
 
-  alignas(64) std::atomic<LinkDirection*> offered_{nullptr};
-  std::atomic<LinkDirection*> retired_{nullptr};
-  std::atomic<int> event_state_{0};          // 0 idle, 1 posted, 2 accepted, 3 refused
-  LinkEvent event_slot_{};
-  std::atomic<bool> running_{false};
+  alignas(64) LiveSlot<DirectionChange> slot_;
+  std::atomic<DirectionChange*> retired_{nullptr};   // adopted; holds the replaced model
 
   PublishedStats published_;
   HistogramPair hist_;

@@ -34,13 +34,19 @@ SplitArgs split_args(int argc, char** argv) {
 namespace {
 
 std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, std::string& duration,
-                                   std::string& assume_rate, std::string& idle_sleep) {
+                                   std::string& assume_rate, std::string& idle_sleep, std::string& max_live_delay) {
   auto owner = std::make_unique<CLI::App>("lh-emu: a DPDK bump-in-the-wire WAN emulator (ports 0<->1, 2<->3, ...)", "lh-emu");
   CLI::App& app = *owner;
   app.add_option("--profile", o.profile_path, "link profile (TOML, see emulator/PROFILES.md)");
   app.add_option("--builtin", o.builtin, "built-in profile name (e.g. continental-4000km)");
   app.add_option("--stats-interval", stats_interval, "JSON stats line period on stdout, e.g. 1s, 500ms; 0s = summary only");
   app.add_option("--control", o.control, "control API listen address (e.g. 127.0.0.1:8077 or unix:/run/lh-emu.sock)");
+  app.add_option("--trace-dir", o.trace_dir,
+                 "control API: trace files a profile or patch names load from beneath this directory only "
+                 "(relative paths, no symlinks, regular files up to 64 MiB); without it the API loads no file");
+  app.add_option("--token-file", o.token_file,
+                 "control API: every request needs 'Authorization: Bearer <token>', the token being this file's "
+                 "first line (the file must be mode 0600 or stricter)");
   app.add_option("--iface-a", o.iface_a, "kernel interface for port 0 (creates a vdev; with --iface-b)");
   app.add_option("--iface-b", o.iface_b, "kernel interface for port 1");
   app.add_option("--mode", o.vdev_mode, "vdev kind for --iface-a/-b: af_packet or af_xdp");
@@ -48,6 +54,10 @@ std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, s
   app.add_option("--duration", duration, "stop after this long (e.g. 30s); default: until SIGINT/SIGTERM");
   app.add_option("--seed", o.seed, "RNG seed (overrides the profile's)");
   app.add_option("--assume-rate", assume_rate, "rate used to size buffers when the profile's rate is unlimited (default 10gbit)");
+  app.add_option("--max-live-delay", max_live_delay,
+                 "size the packet pools to hold at least this much delay + queue at the peak rate, so that live "
+                 "changes (control API) may add delay beyond the starting profile's (e.g. 200ms); a change the "
+                 "pools cannot hold is refused");
   app.add_flag("!--no-live", o.live_view, "no one-line live view on stderr");
   app.add_flag("--quiet", o.quiet, "no per-interval JSON lines (final summary only)");
   app.add_flag("--realtime", o.realtime, "run the worker lcores SCHED_FIFO (keeps departure error bounded on a shared machine)");
@@ -61,8 +71,8 @@ std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, s
 
 std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
   EmuOptions o;
-  std::string stats_interval = "1s", duration = "0s", assume_rate = "10gbit", idle_sleep = "50us";
-  auto app_owner = make_app(o, stats_interval, duration, assume_rate, idle_sleep);
+  std::string stats_interval = "1s", duration = "0s", assume_rate = "10gbit", idle_sleep = "50us", max_live_delay = "0s";
+  auto app_owner = make_app(o, stats_interval, duration, assume_rate, idle_sleep, max_live_delay);
   CLI::App& app = *app_owner;
   std::vector<std::string> reversed(args.rbegin(), args.rend());   // CLI11 consumes from the back
   try {
@@ -83,6 +93,10 @@ std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
   o.stats_interval = parse_dur("--stats-interval", stats_interval);
   o.duration = parse_dur("--duration", duration);
   o.idle_sleep = parse_dur("--idle-sleep", idle_sleep);
+  o.max_live_delay = parse_dur("--max-live-delay", max_live_delay);
+  if (o.max_live_delay.ns < 0 || o.max_live_delay > Nanos::from_s(60)) {
+    throw std::runtime_error(fmt::format("lh-emu: --max-live-delay '{}': expected 0 .. 60s", max_live_delay));
+  }
   if (o.idle_sleep.ns < 0 || o.idle_sleep > Nanos::from_ms(10)) {
     throw std::runtime_error(fmt::format("lh-emu: --idle-sleep '{}': expected 0 .. 10ms", idle_sleep));
   }
@@ -100,6 +114,9 @@ std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
   if (o.iface_a.empty() != o.iface_b.empty()) {
     throw std::runtime_error("lh-emu: --iface-a and --iface-b go together");
   }
+  if ((!o.trace_dir.empty() || !o.token_file.empty()) && o.control.empty()) {
+    throw std::runtime_error("lh-emu: --trace-dir and --token-file apply to the control API (--control)");
+  }
   if (o.mtu < 68 || o.mtu > 9600) {
     throw std::runtime_error(fmt::format("lh-emu: --mtu {}: expected 68..9600", o.mtu));
   }
@@ -108,8 +125,8 @@ std::optional<EmuOptions> parse_app_args(const std::vector<std::string>& args) {
 
 std::string usage_text() {
   EmuOptions o;
-  std::string a, b, c, d;
-  auto app = make_app(o, a, b, c, d);
+  std::string a, b, c, d, e;
+  auto app = make_app(o, a, b, c, d, e);
   return fmt::format(
       "usage: lh-emu [EAL args] -- --profile P.toml | --builtin NAME [options]\n"
       "\n"

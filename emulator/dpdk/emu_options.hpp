@@ -25,12 +25,15 @@ struct EmuOptions {
   std::string builtin;             // --builtin NAME
   Nanos stats_interval = Nanos::from_s(1);   // --stats-interval (0 = only the final summary)
   std::string control;             // --control ADDR (empty = no control API)
+  std::string trace_dir;           // --trace-dir DIR: the API may load trace files beneath DIR (empty = none)
+  std::string token_file;          // --token-file FILE (mode 0600): the API's bearer token
   std::string iface_a, iface_b;    // --iface-a / --iface-b: create vdevs on these interfaces
   std::string vdev_mode = "af_packet";       // --mode af_packet|af_xdp (with --iface-a/-b)
   uint32_t mtu = 1500;             // --mtu: largest L3 packet carried (jumbo: 9000)
   Nanos duration{0};               // --duration: stop by itself after this long (0 = until signalled)
   uint64_t seed = 0;               // --seed: overrides the profile's seed when non-zero
   BitsPerSecond assume_rate{10'000'000'000};  // --assume-rate: for sizing buffers when rate is unlimited
+  Nanos max_live_delay{0};         // --max-live-delay: pools hold at least this much delay + queue (live changes)
   bool live_view = true;           // --no-live: no one-line view on stderr
   bool quiet = false;              // --quiet: no interval JSON (summary only)
   Nanos idle_sleep = Nanos::from_us(50);  // --idle-sleep: longest worker sleep when idle (0 = busy-poll)

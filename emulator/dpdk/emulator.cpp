@@ -61,7 +61,6 @@ int worker_main(void* arg) {
   // Sleeps are short and must be precise: no timer slack (the kernel already uses none for RT tasks).
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   IdlePolicy idle(lw.idle);
-  for (auto* p : work) p->set_running(true);
   while (!g_stop.load(std::memory_order_relaxed)) {
     bool received = false;
     uint64_t next_departure = UINT64_MAX;
@@ -76,7 +75,6 @@ int worker_main(void* arg) {
       clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);
     }
   }
-  for (auto* p : work) p->set_running(false);
   return 0;
 }
 
@@ -115,8 +113,8 @@ Emulator::Emulator(EmuOptions options, LinkProfile profile)
     : options_(std::move(options)), profile_(std::move(profile)) {
   if (options_.seed != 0) profile_.seed = options_.seed;
   const uint32_t frame = options_.mtu + 14 + 8;
-  sizing_ab_ = size_direction(profile_.a_to_b, frame, options_.assume_rate);
-  sizing_ba_ = size_direction(profile_.b_to_a, frame, options_.assume_rate);
+  sizing_ab_ = with_headroom(size_direction(profile_.a_to_b, frame, options_.assume_rate), options_.max_live_delay, frame);
+  sizing_ba_ = with_headroom(size_direction(profile_.b_to_a, frame, options_.assume_rate), options_.max_live_delay, frame);
   const uint32_t need = frame + 4 + RTE_PKTMBUF_HEADROOM;
   data_room_ = need <= RTE_MBUF_DEFAULT_BUF_SIZE ? RTE_MBUF_DEFAULT_BUF_SIZE
                                                 : std::max<uint32_t>((need + 1023) / 1024 * 1024, kJumboRingFrame + RTE_PKTMBUF_HEADROOM);
@@ -179,7 +177,8 @@ void Emulator::start() {
     const uint16_t tx = static_cast<uint16_t>(ab ? d + 1 : d - 1);
     auto model = std::make_unique<LinkDirection>(ab ? profile_.a_to_b : profile_.b_to_a, profile_.seed, d, Nanos{0});
     DirectionPathConfig cfg{.name = path_name(d), .rx_port = rx, .tx_port = tx, .pool = pools_[d],
-                            .capacity = pool_sizes_[d], .clock = clock_, .start_tsc = start_tsc_};
+                            .capacity = pool_sizes_[d], .clock = clock_, .start_tsc = start_tsc_,
+                            .changes = &changes_};
     paths_.push_back(std::make_unique<DirectionPath>(std::move(cfg), std::move(model)));
     DirectionReport r;
     r.name = path_name(d);
@@ -430,43 +429,86 @@ LinkProfile Emulator::profile() const {
   return profile_;
 }
 
+void Emulator::check_fits(size_t d, const DirectionConfig& dir, const DirectionConfig& other) const {
+  const uint32_t frame = options_.mtu + 14 + 8;
+  const bool shared = pools_[d & ~size_t{1}] == pools_[d | size_t{1}];   // an af_xdp pair: one pool for both
+  const DirectionSizing need = size_direction(dir, frame, options_.assume_rate);
+  const uint64_t mbufs = need.mbufs + (shared ? size_direction(other, frame, options_.assume_rate).mbufs : 0);
+  if (mbufs <= pool_sizes_[d]) return;
+  const uint64_t room = shared ? pool_sizes_[d] - std::min(pool_sizes_[d], mbufs - need.mbufs) : pool_sizes_[d];
+  throw std::invalid_argument(fmt::format(
+      "{} needs {} packet buffers ({}) but its pool, sized when lh-emu started, holds {}: at {} it holds at most "
+      "{} of delay + queue; start lh-emu with --max-live-delay (or with this profile) to size the pools for it",
+      path_name(d), mbufs, describe(need, path_name(d).c_str()), pool_sizes_[d], format(need.peak_rate),
+      format(Nanos::from_ms(max_hold_time(room, frame, need.peak_rate).ns / 1'000'000))));
+}
+
+bool Emulator::commit(const std::vector<size_t>& paths, std::vector<std::unique_ptr<DirectionChange>> parts) {
+  std::vector<LiveSlot<DirectionChange>*> slots;
+  for (size_t d : paths) {
+    paths_[d]->reclaim();   // what the last change replaced
+    slots.push_back(&paths_[d]->slot());
+  }
+  switch (change_all(changes_, slots, std::move(parts), kInstallTimeout)) {
+    case ChangeResult::kCommitted:
+      for (size_t d : paths) paths_[d]->reclaim();
+      return true;
+    case ChangeResult::kRefused:
+      return false;
+    case ChangeResult::kTimedOut:
+      break;
+  }
+  throw LiveChangeUnavailable(fmt::format("the datapath did not answer within {}; nothing was changed",
+                                          format(kInstallTimeout)));
+}
+
 void Emulator::apply_direction(bool a_to_b, const DirectionConfig& dir) {
   LinkProfile next = profile();
   (a_to_b ? next.a_to_b : next.b_to_a) = dir;
   // Build every model first (a bad config throws before anything changes).
-  std::vector<std::unique_ptr<LinkDirection>> models;
+  std::vector<size_t> paths;
+  std::vector<std::unique_ptr<DirectionChange>> parts;
   for (size_t d = a_to_b ? 0 : 1; d < paths_.size(); d += 2) {
-    models.push_back(std::make_unique<LinkDirection>(dir, next.seed, d, Nanos{0}));
+    check_fits(d, dir, a_to_b ? next.b_to_a : next.a_to_b);
+    paths.push_back(d);
+    parts.push_back(std::make_unique<DirectionChange>(
+        DirectionChange{std::make_unique<LinkDirection>(dir, next.seed, d, Nanos{0}), std::nullopt}));
   }
-  size_t k = 0;
-  for (size_t d = a_to_b ? 0 : 1; d < paths_.size(); d += 2) {
-    if (!paths_[d]->install(std::move(models[k++]), kInstallTimeout)) {
-      throw std::runtime_error(fmt::format("{}: the datapath did not take the new model within 2 s", path_name(d)));
-    }
-  }
+  commit(paths, std::move(parts));
   std::lock_guard lock(profile_mutex_);
   profile_ = std::move(next);
 }
 
 void Emulator::apply_profile(const LinkProfile& next) {
-  std::vector<std::unique_ptr<LinkDirection>> models;
+  std::vector<size_t> paths;
+  std::vector<std::unique_ptr<DirectionChange>> parts;
   for (size_t d = 0; d < paths_.size(); ++d) {
-    models.push_back(std::make_unique<LinkDirection>(d % 2 == 0 ? next.a_to_b : next.b_to_a, next.seed, d, Nanos{0}));
+    const bool ab = d % 2 == 0;
+    check_fits(d, ab ? next.a_to_b : next.b_to_a, ab ? next.b_to_a : next.a_to_b);
+    paths.push_back(d);
+    parts.push_back(std::make_unique<DirectionChange>(
+        DirectionChange{std::make_unique<LinkDirection>(ab ? next.a_to_b : next.b_to_a, next.seed, d, Nanos{0}),
+                        std::nullopt}));
   }
-  for (size_t d = 0; d < paths_.size(); ++d) {
-    if (!paths_[d]->install(std::move(models[d]), kInstallTimeout)) {
-      throw std::runtime_error(fmt::format("{}: the datapath did not take the new model within 2 s", path_name(d)));
-    }
-  }
+  commit(paths, std::move(parts));
   std::lock_guard lock(profile_mutex_);
   profile_ = next;
 }
 
 bool Emulator::inject_event(bool a_to_b, LinkEvent event, bool relative_to_now) {
+  return inject_events(a_to_b, !a_to_b, event, relative_to_now);
+}
+
+bool Emulator::inject_events(bool a_to_b, bool b_to_a, LinkEvent event, bool relative_to_now) {
   if (relative_to_now) event.at += uptime();
-  bool ok = true;
-  for (size_t d = a_to_b ? 0 : 1; d < paths_.size(); d += 2) ok = paths_[d]->inject(event, kInstallTimeout) && ok;
-  return ok;
+  std::vector<size_t> paths;
+  std::vector<std::unique_ptr<DirectionChange>> parts;
+  for (size_t d = 0; d < paths_.size(); ++d) {
+    if (d % 2 == 0 ? !a_to_b : !b_to_a) continue;
+    paths.push_back(d);
+    parts.push_back(std::make_unique<DirectionChange>(DirectionChange{nullptr, event}));
+  }
+  return commit(paths, std::move(parts));
 }
 
 nlohmann::json Emulator::info() const {

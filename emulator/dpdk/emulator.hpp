@@ -47,6 +47,12 @@ struct LcoreWork {
   double ns_per_tick = 1;
 };
 
+// A live change could not be made now (a worker did not answer in time); nothing changed.
+class LiveChangeUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Emulator {
  public:
   Emulator(EmuOptions options, LinkProfile profile);
@@ -66,12 +72,18 @@ class Emulator {
 
   // ---- control thread -------------------------------------------------------------------------
   LinkProfile profile() const;
-  // Builds new models off the datapath and hands them to the workers; throws std::invalid_argument
-  // if the model refuses the config, std::runtime_error if a worker does not take it in time.
+  // Builds new models off the datapath and hands them to the workers as one change (live_change.hpp):
+  // every affected direction takes it, or none does. Throws std::invalid_argument if the model
+  // refuses the config or the packet pools sized at start cannot hold what it keeps in flight
+  // (naming the largest delay + queue they hold), LiveChangeUnavailable if a worker does not answer
+  // in time (then nothing changed).
   void apply_profile(const LinkProfile& next);
   void apply_direction(bool a_to_b, const DirectionConfig& dir);
-  // `at_model_time` true: event.at is absolute model time; false: relative to now.
+  // `relative_to_now` false: event.at is absolute model time; true: relative to now. All affected
+  // directions take it or none: false when one's event table is full; LiveChangeUnavailable on timeout.
   bool inject_event(bool a_to_b, LinkEvent event, bool relative_to_now);
+  // The same for events of both directions at once.
+  bool inject_events(bool a_to_b, bool b_to_a, LinkEvent event, bool relative_to_now);
   // A snapshot of every direction (cumulative histograms; with `take_interval`, also the interval
   // histograms since the last such call, which it resets: the stats loop's view). Thread-safe.
   std::vector<DirectionReport> snapshot(bool take_interval);
@@ -83,6 +95,10 @@ class Emulator {
  private:
   struct Pair;
   void collect(size_t index, DirectionReport& into, bool into_interval);
+  // Throws std::invalid_argument when path d's pool cannot hold `dir` (see apply_profile).
+  void check_fits(size_t d, const DirectionConfig& dir, const DirectionConfig& other) const;
+  // One live change over `paths` (their parts in the same order); false when refused.
+  bool commit(const std::vector<size_t>& paths, std::vector<std::unique_ptr<DirectionChange>> parts);
   nlohmann::json direction_json(const DirectionReport& r, const DirectionReport* previous, double dt_s, bool final_view) const;
   void report_until_stopped();
   void print_live(const std::vector<DirectionReport>& now, const std::vector<DirectionReport>& prev, double dt_s) const;
@@ -100,6 +116,7 @@ class Emulator {
   std::vector<LcoreWork> lcore_work_;
   uint64_t start_tsc_ = 0;
   TscClock clock_;
+  ChangeClock changes_;                             // live changes' generations (live_change.hpp)
   bool launched_ = false;
   bool main_lcore_datapath_ = false;                // one lcore only: the datapath runs in run_until_stopped()
   std::mutex collect_mutex_;

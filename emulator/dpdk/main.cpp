@@ -90,7 +90,7 @@ int run(int argc, char** argv) {
   int rc = 0;
   try {
     emu.start();
-    ControlLink control(emu, opt.control);
+    ControlLink control(emu, opt.control, opt.trace_dir, opt.token_file);
     fmt::print(stderr, "lh-emu: running profile '{}' {}{}\n", emu.profile().name, why,
                opt.control.empty() ? "" : fmt::format(", control on {}", control.address()));
     emu.run_until_stopped();

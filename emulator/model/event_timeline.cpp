@@ -39,7 +39,7 @@ EventTimeline::EventTimeline(const std::vector<LinkEvent>& events) {
 }
 
 bool EventTimeline::add(const LinkEvent& e) noexcept {
-  if (slots_.size() == slots_.capacity() || !valid(e)) return false;
+  if (!can_add(e)) return false;
   slots_.push_back(make_slot(e, true));
   next_ = std::min(next_, slots_.back().start);
   return true;

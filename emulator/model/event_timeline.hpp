@@ -27,6 +27,10 @@ class EventTimeline {
 
   // Adds an event (relative times) without allocating; false when full or malformed.
   bool add(const LinkEvent& relative_event) noexcept;
+  // Whether add() would take it.
+  bool can_add(const LinkEvent& relative_event) const noexcept {
+    return slots_.size() < slots_.capacity() && valid(relative_event);
+  }
 
   // Brings the state to relative time `rel`; call when rel >= next_change().
   void advance(int64_t rel) noexcept;

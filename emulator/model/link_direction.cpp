@@ -291,6 +291,12 @@ bool LinkDirection::inject_event(const LinkEvent& absolute_event) noexcept {
   return true;
 }
 
+bool LinkDirection::can_inject_event(const LinkEvent& absolute_event) const noexcept {
+  LinkEvent rel = absolute_event;
+  rel.at.ns -= epoch_ns_;
+  return events_.can_add(rel);
+}
+
 QueueDepth LinkDirection::queue_depth(Nanos now) const noexcept {
   QueueDepth q;
   uint64_t bytes = 0;

@@ -119,6 +119,8 @@ class LinkDirection {
   // fixed-capacity storage (returns false when full or malformed). Same thread as on_packet; the
   // reads below likewise (they are plain reads of datapath state, not atomics).
   bool inject_event(const LinkEvent& absolute_event) noexcept;
+  // Whether inject_event would take it (a live change asks before committing).
+  bool can_inject_event(const LinkEvent& absolute_event) const noexcept;
 
   QueueDepth queue_depth(Nanos now) const noexcept;
   const DirectionCounters& counters() const noexcept;

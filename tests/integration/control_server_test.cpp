@@ -15,10 +15,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -64,7 +66,7 @@ ClientResponse get(const ListenAddress& a, std::string_view method, std::string_
 // A blocking loopback TCP connection with a receive deadline, for requests written by hand.
 class RawConnection {
  public:
-  explicit RawConnection(uint16_t port) {
+  explicit RawConnection(uint16_t port) : port_(port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{5, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -75,6 +77,8 @@ class RawConnection {
     EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
   }
   ~RawConnection() { ::close(fd_); }
+  // The Host header this server accepts.
+  std::string host() const { return fmt::format("Host: 127.0.0.1:{}\r\n", port_); }
   void send(const std::string& data) {
     size_t off = 0;
     while (off < data.size()) {
@@ -114,6 +118,7 @@ class RawConnection {
   }
 
  private:
+  uint16_t port_;
   int fd_ = -1;
   std::string buf_;
 };
@@ -166,7 +171,7 @@ TEST(ControlServer, ErrorClassesOverHttp) {
   EXPECT_NE(json::parse(r.body).at("error").get<std::string>().find("p"), std::string::npos);
 
   RawConnection c(a.port);
-  c.send("POST /stats HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  c.send("POST /stats HTTP/1.1\r\n" + c.host() + "Content-Type: application/json\r\nContent-Length: 0\r\n\r\n");
   const std::string raw = c.read_response();
   EXPECT_TRUE(raw.starts_with("HTTP/1.1 405")) << raw;
   EXPECT_NE(raw.find("Allow: GET\r\n"), std::string::npos) << raw;
@@ -179,7 +184,7 @@ TEST(ControlServer, OversizedBodyIs413AndConnectionCloses) {
   s.start();
   RawConnection c(s.local_address().port);
   const std::string body(4096, 'x');
-  c.send("PUT /profile HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n" + body);
+  c.send("PUT /profile HTTP/1.1\r\n" + c.host() + "Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n" + body);
   const std::string raw = c.read_response();
   EXPECT_TRUE(raw.starts_with("HTTP/1.1 413")) << raw;
   EXPECT_NE(raw.find("1024 bytes"), std::string::npos) << raw;
@@ -192,7 +197,7 @@ TEST(ControlServer, ExpectContinueGetsTheFinalAnswerWithoutTheBody) {
   Server s(b, tcp_config(1024));
   s.start();
   RawConnection c(s.local_address().port);
-  c.send("PUT /profile HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
+  c.send("PUT /profile HTTP/1.1\r\n" + c.host() + "Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
   EXPECT_TRUE(c.read_response().starts_with("HTTP/1.1 413"));
 }
 
@@ -201,10 +206,10 @@ TEST(ControlServer, KeepAliveServesSeveralRequestsOnOneConnection) {
   Server s(b, tcp_config());
   s.start();
   RawConnection c(s.local_address().port);
-  c.send("GET /stats HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send("GET /stats HTTP/1.1\r\n" + c.host() + "\r\nGET /nope HTTP/1.1\r\n" + c.host() + "\r\n");
   EXPECT_TRUE(c.read_response().starts_with("HTTP/1.1 200"));
   EXPECT_TRUE(c.read_response().starts_with("HTTP/1.1 404"));
-  c.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  c.send("GET /metrics HTTP/1.1\r\n" + c.host() + "Connection: close\r\n\r\n");
   EXPECT_TRUE(c.read_response().starts_with("HTTP/1.1 200"));
   EXPECT_TRUE(c.closed_by_peer());
 }
@@ -240,6 +245,87 @@ TEST(ControlServer, ConcurrentClientsWhileOneIsIdle) {
   }
   for (auto& c : clients) c.join();
   EXPECT_EQ(ok.load(), 60);
+}
+
+// What a web page or a slow client could try, over a real socket.
+TEST(ControlServer, HostileRequestsAreRefusedAndTheServerStaysUp) {
+  FakeBackend b;
+  ServerConfig cfg = tcp_config();
+  cfg.header_timeout = Nanos::from_ms(500);
+  cfg.max_connections = 4;
+  Server s(b, cfg);
+  s.start();
+  const uint16_t port = s.local_address().port;
+  const auto one = [&](const std::string& request) {
+    RawConnection c(port);
+    c.send(request);
+    return c.read_response();
+  };
+  // DNS rebinding: a page served from evil.example resolving to 127.0.0.1.
+  EXPECT_TRUE(one("GET /profile HTTP/1.1\r\nHost: evil.example\r\n\r\n").starts_with("HTTP/1.1 403"));
+  // A cross-site request (browsers add Origin).
+  RawConnection probe(port);
+  EXPECT_TRUE(one("GET /profile HTTP/1.1\r\n" + probe.host() + "Origin: https://evil.example\r\n\r\n").starts_with("HTTP/1.1 403"));
+  // A "simple" POST a page may send without a preflight.
+  const std::string ev = R"({"kind": "outage", "duration": "2s"})";
+  EXPECT_TRUE(one(fmt::format("POST /events HTTP/1.1\r\n{}Content-Type: text/plain\r\nContent-Length: {}\r\n\r\n{}",
+                              probe.host(), ev.size(), ev)).starts_with("HTTP/1.1 415"));
+  EXPECT_TRUE(b.events().empty());
+  // 100 000 levels of nesting: 400, and the server still answers.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string r = one(fmt::format("PUT /profile HTTP/1.1\r\n{}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                                        probe.host(), deep.size(), deep));
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 400")) << r.substr(0, 200);
+  EXPECT_NE(r.find("nested deeper than 32 levels"), std::string::npos);
+  EXPECT_EQ(get(s.local_address(), "GET", "/stats").status, 200u);
+}
+
+TEST(ControlServer, AHeaderNeverFinishedIsClosedAtTheDeadline) {
+  FakeBackend b;
+  ServerConfig cfg = tcp_config();
+  cfg.header_timeout = Nanos::from_ms(300);
+  Server s(b, cfg);
+  s.start();
+  RawConnection slow(s.local_address().port);
+  slow.send("GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");   // and nothing more
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(slow.closed_by_peer());   // the receive deadline is 5 s; the server's is 300 ms
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+TEST(ControlServer, ConnectionsBeyondTheCapGet503) {
+  FakeBackend b;
+  ServerConfig cfg = tcp_config();
+  cfg.max_connections = 3;
+  Server s(b, cfg);
+  s.start();
+  const uint16_t port = s.local_address().port;
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConnection>(port));
+    held.back()->send("GET /stats HTTP/1.1\r\n" + held.back()->host() + "\r\n");   // keep-alive: stays open
+    EXPECT_TRUE(held.back()->read_response().starts_with("HTTP/1.1 200"));
+  }
+  RawConnection extra(port);
+  const std::string r = extra.read_response();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 503")) << r;
+  EXPECT_NE(r.find("too many control connections (limit 3)"), std::string::npos) << r;
+  held.clear();   // the slots free up
+  for (int i = 0; i < 50 && get(s.local_address(), "GET", "/stats").status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(get(s.local_address(), "GET", "/stats").status, 200u);
+}
+
+TEST(ControlServer, TokenIsRequiredWhenSetAndTheClientSendsIt) {
+  FakeBackend b;
+  ServerConfig cfg = tcp_config();
+  cfg.token = "0123456789abcdef-secret";
+  Server s(b, cfg);
+  s.start();
+  EXPECT_EQ(get(s.local_address(), "GET", "/stats").status, 401u);
+  EXPECT_EQ(http_request(s.local_address(), "GET", "/stats", "", kTimeout, "wrong-token-000000").status, 401u);
+  EXPECT_EQ(http_request(s.local_address(), "GET", "/stats", "", kTimeout, "0123456789abcdef-secret").status, 200u);
 }
 
 TEST(ControlServer, UnixSocketServesAndIsRemovedOnStop) {

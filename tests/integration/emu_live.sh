@@ -4,13 +4,15 @@
 #     1 s of the request, and no echo is lost by the change;
 #  2. POST /events {"kind": "outage", "duration": "2s"}: the echoes lost form one run of 2 s
 #     (+50/-50 ms, from the replies around the gap) and no other echo is lost; lh-emu counts each
-#     lost echo (request or reply) as an outage drop.
+#     lost echo (request or reply) as an outage drop;
+#  3. a PATCH adding 10 s of delay at line rate, beyond what lh-emu's pools (--max-live-delay 100ms)
+#     hold, is refused with 422 naming the largest delay they hold, and the profile is unchanged.
 source "$(dirname "$0")/emu_lib.sh"
 emu_setup "$1"
 command -v curl >/dev/null || { echo "skip: curl missing"; exit 77; }
 # A build configured with -Dcontrol=disabled links the stub that refuses --control.
 if grep -q "this build has no control API" "$LH_EMU"; then echo "skip: lh-emu built without the control API"; exit 77; fi
-emu_start --profile "$EMU_ROOT/tests/integration/emu_profiles/passthrough.toml" --control 127.0.0.1:0
+emu_start --profile "$EMU_ROOT/tests/integration/emu_profiles/passthrough.toml" --control 127.0.0.1:0 --assume-rate 1gbit --max-live-delay 100ms
 port=$(grep -o "control on 127.0.0.1:[0-9]*" "$EMU_WORK/emu.err" | cut -d: -f2)
 [[ -n $port ]] || fail "no control address in lh-emu's output"
 api="http://127.0.0.1:$port"
@@ -21,7 +23,7 @@ in_a chrt -f 5 ping -n -D -i 0.01 -c 300 -W 2 "$ADDR_B" >"$EMU_WORK/ping1.txt" &
 ping_pid=$!
 wait_for 5 grep -q "icmp_seq=50 " "$EMU_WORK/ping1.txt" || fail "ping did not run"
 t_patch=$(date +%s.%N)
-code=$(curl -s -o "$EMU_WORK/patch.json" -w '%{http_code}' -X PATCH "$api/links/a_to_b" -d '{"propagation": {"extra": "30ms"}}')
+code=$(curl -s -o "$EMU_WORK/patch.json" -w '%{http_code}' -H 'Content-Type: application/json' -X PATCH "$api/links/a_to_b" -d '{"propagation": {"extra": "30ms"}}')
 [[ $code == 200 || $code == 204 ]] || fail "PATCH answered $code: $(cat "$EMU_WORK/patch.json")"
 wait $ping_pid || true
 $PY - "$EMU_WORK/ping1.txt" "$t_patch" <<'PY'
@@ -46,13 +48,21 @@ if not slow_after:
 if late_fast:
     sys.exit(f"FAIL: {len(late_fast)} echoes sent more than 1 s after the PATCH still had the old delay")
 PY
-curl -s -X PATCH "$api/links/a_to_b" -d '{"propagation": {"extra": "0ms"}}' >/dev/null
+curl -s -H 'Content-Type: application/json' -X PATCH "$api/links/a_to_b" -d '{"propagation": {"extra": "0ms"}}' >/dev/null
+
+# 3. more delay than the pools hold: refused, never silently dropped
+before=$(curl -s "$api/profile")
+code=$(curl -s -o "$EMU_WORK/big.json" -w '%{http_code}' -H 'Content-Type: application/json' -X PATCH "$api/links/a_to_b" -d '{"propagation": {"extra": "10s"}}')
+[[ $code == 422 ]] || fail "a 10 s delay PATCH answered $code: $(cat "$EMU_WORK/big.json")"
+grep -q "holds at most .* of delay + queue" "$EMU_WORK/big.json" || fail "the refusal does not name what the pools hold: $(cat "$EMU_WORK/big.json")"
+[[ "$(curl -s "$api/profile")" == "$before" ]] || fail "the refused PATCH changed the profile"
+echo "ok: $(cat "$EMU_WORK/big.json")"
 
 # 2. outage of 2 s in both directions
 in_a chrt -f 5 ping -n -D -i 0.01 -c 500 -W 1 "$ADDR_B" >"$EMU_WORK/ping2.txt" &
 ping_pid=$!
 wait_for 5 grep -q "icmp_seq=100 " "$EMU_WORK/ping2.txt" || fail "ping did not run"
-code=$(curl -s -o "$EMU_WORK/event.json" -w '%{http_code}' -X POST "$api/events" -d '{"kind": "outage", "duration": "2s"}')
+code=$(curl -s -o "$EMU_WORK/event.json" -w '%{http_code}' -H 'Content-Type: application/json' -X POST "$api/events" -d '{"kind": "outage", "duration": "2s"}')
 [[ $code == 200 || $code == 201 || $code == 202 ]] || fail "POST /events answered $code: $(cat "$EMU_WORK/event.json")"
 wait $ping_pid || true
 emu_stop

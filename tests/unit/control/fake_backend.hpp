@@ -21,7 +21,7 @@ class FakeBackend : public Backend {
     return to_json(profile_);
   }
   void replace_profile(const nlohmann::json& doc) override {
-    LinkProfile next = profile_from_json(doc, "PUT /profile");   // throws ParseError → 422
+    LinkProfile next = profile_from_json(doc, "PUT /profile", files);   // throws ParseError → 422
     std::lock_guard lock(mu_);
     profile_ = std::move(next);
     ++changes_;
@@ -29,7 +29,7 @@ class FakeBackend : public Backend {
   void patch_direction(Direction dir, const nlohmann::json& patch) override {
     std::lock_guard lock(mu_);
     DirectionConfig& d = dir == Direction::kAToB ? profile_.a_to_b : profile_.b_to_a;
-    apply_direction_patch(d, patch, std::string("PATCH /links/") + to_string(dir));
+    apply_direction_patch(d, patch, std::string("PATCH /links/") + to_string(dir), files);
     ++changes_;
   }
   void post_event(const EventRequest& request) override {
@@ -61,6 +61,9 @@ class FakeBackend : public Backend {
     s.b_to_a.dropped[static_cast<size_t>(DropReason::kTxFull)] = 1;
     return s;
   }
+
+  // Where the API may read trace files (lh-emu: --trace-dir); off by default, as in lh-emu.
+  TraceFiles files = TraceFiles::off();
 
   std::vector<EventRequest> events() const {
     std::lock_guard lock(mu_);

@@ -19,8 +19,11 @@ namespace {
 using nlohmann::json;
 using testing::FakeBackend;
 
+// A well-formed request: a body goes as application/json (the policy refuses others: see below).
 HttpResponse call(Backend& b, std::string_view method, std::string_view target, std::string_view body = "") {
-  return route(b, {.method = method, .target = target, .body = body});
+  HttpRequest r{.method = method, .target = target, .body = body};
+  if (method != "GET") r.content_type = "application/json";
+  return route(b, r);
 }
 
 std::string error_of(const HttpResponse& r) { return json::parse(r.body).at("error").get<std::string>(); }
@@ -139,6 +142,70 @@ TEST(Router, MalformedJsonIs400) {
   r = call(b, "POST", "/events", "");
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(error_of(r).find("empty"), std::string::npos);
+}
+
+TEST(Router, DeeplyNestedJsonIs400BeforeAnythingWalksIt) {
+  FakeBackend b;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const char* path : {"/profile", "/links/a_to_b", "/events"}) {
+    const HttpResponse r = call(b, path == std::string("/events") ? "POST" : (path == std::string("/profile") ? "PUT" : "PATCH"),
+                                path, deep);
+    EXPECT_EQ(r.status, 400u) << path;
+    EXPECT_EQ(error_of(r), "JSON body nested deeper than 32 levels") << path;
+  }
+  // 32 levels are fine as JSON (the validator then judges the values).
+  std::string ok = "{\"x\":" + std::string(30, '[') + std::string(30, ']') + "}";
+  EXPECT_EQ(call(b, "PATCH", "/links/a_to_b", ok).status, 422u);
+  EXPECT_EQ(call(b, "GET", "/stats").status, 200u);
+}
+
+TEST(RouterPolicy, HostMustNameThisServer) {
+  FakeBackend b;
+  const RequestPolicy p{.hosts = loopback_hosts("127.0.0.1", 9090)};
+  EXPECT_EQ(p.hosts, (std::vector<std::string>{"127.0.0.1:9090", "localhost:9090", "[::1]:9090"}));
+  for (const char* ok : {"127.0.0.1:9090", "localhost:9090", "[::1]:9090"}) {
+    EXPECT_EQ(route(b, {.method = "GET", .target = "/stats", .host = ok}, p).status, 200u) << ok;
+  }
+  for (const char* bad : {"evil.example", "evil.example:9090", "127.0.0.1:9091", "127.0.0.1"}) {
+    const HttpResponse r = route(b, {.method = "GET", .target = "/stats", .host = bad}, p);
+    EXPECT_EQ(r.status, 403u) << bad;
+    EXPECT_NE(error_of(r).find(std::string("Host '") + bad + "' is not this server"), std::string::npos) << error_of(r);
+  }
+  EXPECT_EQ(route(b, {.method = "GET", .target = "/stats"}, p).status, 403u);   // no Host at all
+  EXPECT_EQ(loopback_hosts("::1", 80), (std::vector<std::string>{"[::1]:80", "localhost:80"}));
+  // A unix socket's policy has no host list: any Host.
+  EXPECT_EQ(route(b, {.method = "GET", .target = "/stats", .host = "evil.example"}, RequestPolicy{}).status, 200u);
+}
+
+TEST(RouterPolicy, AnOriginIsRefused) {
+  FakeBackend b;
+  const HttpResponse r = route(b, {.method = "GET", .target = "/profile", .origin = "https://evil.example"});
+  EXPECT_EQ(r.status, 403u);
+  EXPECT_NE(error_of(r).find("Origin"), std::string::npos);
+}
+
+TEST(RouterPolicy, BodiesMustBeJsonTyped) {
+  FakeBackend b;
+  const json before = b.profile();
+  const std::string patch = R"({"propagation": {"extra": "20ms"}})";
+  for (const char* bad : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
+    const HttpResponse r = route(b, {.method = "PATCH", .target = "/links/a_to_b", .body = patch, .content_type = bad});
+    EXPECT_EQ(r.status, 415u) << bad;
+    EXPECT_NE(error_of(r).find("Content-Type must be application/json"), std::string::npos);
+  }
+  EXPECT_EQ(route(b, {.method = "POST", .target = "/events", .body = "{}"}).status, 415u);   // none at all
+  EXPECT_EQ(b.profile(), before);   // nothing applied
+  EXPECT_EQ(route(b, {.method = "PATCH", .target = "/links/a_to_b", .body = patch,
+                      .content_type = "Application/JSON; charset=utf-8"}).status, 200u);
+}
+
+TEST(RouterPolicy, BearerTokenWhenSet) {
+  FakeBackend b;
+  const RequestPolicy p{.token = "0123456789abcdef"};
+  EXPECT_EQ(route(b, {.method = "GET", .target = "/stats"}, p).status, 401u);
+  EXPECT_EQ(route(b, {.method = "GET", .target = "/stats", .authorization = "Bearer 0123456789abcdeX"}, p).status, 401u);
+  EXPECT_EQ(route(b, {.method = "GET", .target = "/stats", .authorization = "Bearer 0123456789abcde"}, p).status, 401u);
+  EXPECT_EQ(route(b, {.method = "GET", .target = "/stats", .authorization = "Bearer 0123456789abcdef"}, p).status, 200u);
 }
 
 TEST(Router, QueryStringIsIgnored) {

@@ -14,7 +14,7 @@ using nlohmann::json;
 
 std::string patch_error(DirectionConfig& d, const json& patch) {
   try {
-    apply_direction_patch(d, patch, "PATCH a_to_b", LH_TEST_DATA_DIR);
+    apply_direction_patch(d, patch, "PATCH a_to_b", TraceFiles::any(LH_TEST_DATA_DIR));
   } catch (const ParseError& e) {
     return e.what();
   }
@@ -29,7 +29,7 @@ TEST(ProfileJson, RoundTripsEveryBuiltinAndTheEveryKeyFixture) {
   for (const auto& p : profiles) {
     SCOPED_TRACE(p.name);
     const json j = to_json(p);
-    const LinkProfile back = profile_from_json(j, "json");
+    const LinkProfile back = profile_from_json(j, "json", TraceFiles::any({}));   // the files a trusted profile names
     EXPECT_EQ(to_json(back), j);
     EXPECT_EQ(back.name, p.name);
     EXPECT_EQ(back.seed, p.seed);
@@ -38,7 +38,7 @@ TEST(ProfileJson, RoundTripsEveryBuiltinAndTheEveryKeyFixture) {
     EXPECT_EQ(back.b_to_a.events.size(), p.b_to_a.events.size());
     // A direction's JSON is also a valid patch that changes nothing.
     DirectionConfig d = p.a_to_b;
-    apply_direction_patch(d, to_json(p.a_to_b), "patch");
+    apply_direction_patch(d, to_json(p.a_to_b), "patch", TraceFiles::any({}));
     EXPECT_EQ(to_json(d), to_json(p.a_to_b));
   }
 }
@@ -83,7 +83,7 @@ TEST(ProfileJson, PatchSwitchesLossModelAndReplacesArrays) {
 
 TEST(ProfileJson, PatchAddsAndRemovesTraces) {
   DirectionConfig d;
-  apply_direction_patch(d, {{"trace", {{"file", "good.lhtrace"}}}}, "PATCH", LH_TEST_DATA_DIR);
+  apply_direction_patch(d, {{"trace", {{"file", "good.lhtrace"}}}}, "PATCH", TraceFiles::any(LH_TEST_DATA_DIR));
   ASSERT_TRUE(d.trace);
   EXPECT_EQ(d.trace->points.size(), 3u);
   apply_direction_patch(d, {{"trace", nullptr}}, "PATCH");
