@@ -1,5 +1,5 @@
-// backend.cpp — names of the control API's enums (directions, drop reasons), shared by the JSON,
-// Prometheus and CLI renderings so every output spells them the same way.
+// backend.cpp — names of the control API's directions, shared by the JSON, Prometheus and CLI
+// renderings so every output spells them the same way (drop causes: emulator/stats).
 #include "emulator/control/backend.hpp"
 
 namespace lh::emu::control {
@@ -12,19 +12,6 @@ bool parse_direction(std::string_view s, Direction& out) noexcept {
   if (s == "a_to_b") { out = Direction::kAToB; return true; }
   if (s == "b_to_a") { out = Direction::kBToA; return true; }
   return false;
-}
-
-const char* to_string(DropReason r) noexcept {
-  switch (r) {
-    case DropReason::kLoss: return "loss";
-    case DropReason::kQueueFull: return "queue_full";
-    case DropReason::kAqm: return "aqm";
-    case DropReason::kOutage: return "outage";
-    case DropReason::kNoMbuf: return "no_mbuf";
-    case DropReason::kTxFull: return "tx_full";
-    case DropReason::kCount: break;
-  }
-  return "unknown";
 }
 
 }  // namespace lh::emu::control

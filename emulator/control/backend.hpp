@@ -7,7 +7,7 @@
 // e.g. event storage full); any other std::exception → 500 with its what().
 //
 // Stats are plain data: the server renders them both as /stats JSON and as Prometheus text
-// (/metrics), so the metric names live in one place (metrics_format.cpp). Units: Nanos, bytes, bit/s.
+// (/metrics); the per-direction names live in one place (emulator/stats). Units: Nanos, bytes, bit/s.
 #pragma once
 
 #include <array>
@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/stats/stats_values.hpp"
 #include "src/link_profile.hpp"
 #include "src/units.hpp"
 
@@ -41,37 +42,16 @@ enum class Direction : uint8_t { kAToB, kBToA };
 const char* to_string(Direction d) noexcept;            // "a_to_b", "b_to_a"
 bool parse_direction(std::string_view s, Direction& out) noexcept;
 
-// Why a packet was dropped, as counted by lh-emu (the model's causes plus the driver's own).
-enum class DropReason : uint8_t {
-  kLoss,       // loss model / schedule / trace
-  kQueueFull,  // queue limit (drop-tail, RED above max without ECN)
-  kAqm,        // RED early drop
-  kOutage,     // link event
-  kNoMbuf,     // driver: mempool exhausted (e.g. for a duplicate)
-  kTxFull,     // driver: TX ring full at departure
-  kCount
-};
-const char* to_string(DropReason r) noexcept;   // "loss", "queue_full", "aqm", "outage", "no_mbuf", "tx_full"
-inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCount);
-
 // One quantile of the delay the emulator added (departure − arrival) over a recent window.
 struct DelayQuantile {
   double quantile = 0.5;   // in (0, 1), e.g. 0.5, 0.9, 0.99, 0.999
   Nanos value{0};
 };
 
-// Counters are monotonic since start (a profile change does not reset them); gauges are "now".
+// One direction: the datapath's counters and gauges as they are (emulator/stats: one type and one
+// field table for every rendering), and the added-delay and departure-error summaries.
 struct DirectionStats {
-  uint64_t packets_in = 0, bytes_in = 0;     // received from the ingress port
-  uint64_t packets_out = 0, bytes_out = 0;   // transmitted on the egress port (duplicates included)
-  std::array<uint64_t, kDropReasonCount> dropped{};   // indexed by DropReason
-  uint64_t ecn_marked = 0, duplicated = 0, corrupted = 0, reordered = 0;
-  // gauges
-  uint64_t queue_bytes = 0, queue_packets = 0;
-  uint64_t in_flight_packets = 0;   // packets held by the emulator (delay ring/heap), not yet sent
-  Nanos queue_delay{0};          // time to drain the backlog at the current rate
-  BitsPerSecond rate{0};         // current bottleneck rate (0 = unlimited)
-  Nanos base_delay{0};           // current one-way propagation + extra delay
+  StatsValues counters;
   // added delay (departure − arrival): quantiles, plus total count and sum since start
   std::vector<DelayQuantile> added_delay;
   uint64_t added_delay_count = 0;

@@ -110,7 +110,7 @@ void DirectionPath::enqueue(void* mbuf, Nanos depart, uint64_t arrival_tsc, uint
   }
   if (!ok) {
     rte_pktmbuf_free(as_mbuf(mbuf));
-    ++local_.dropped[static_cast<size_t>(EmuDrop::kNoMbuf)];
+    ++local_.dropped[static_cast<size_t>(EmuDrop::kDelayQueueFull)];
   }
 }
 
@@ -196,10 +196,9 @@ void DirectionPath::publish(uint64_t now) noexcept {
   StatsValues v = local_;
   v.packets_in = c.packets_in;
   v.bytes_in = c.bytes_in;
-  v.dropped[static_cast<size_t>(EmuDrop::kLoss)] = c.dropped[static_cast<size_t>(DropCause::kLoss)];
-  v.dropped[static_cast<size_t>(EmuDrop::kQueueFull)] = c.dropped[static_cast<size_t>(DropCause::kQueueFull)];
-  v.dropped[static_cast<size_t>(EmuDrop::kAqm)] = c.dropped[static_cast<size_t>(DropCause::kAqm)];
-  v.dropped[static_cast<size_t>(EmuDrop::kOutage)] = c.dropped[static_cast<size_t>(DropCause::kOutage)];
+  // The model's causes are EmuDrop's first four, in the same order, after its kNone.
+  static_assert(static_cast<size_t>(DropCause::kLoss) == 1 && static_cast<size_t>(DropCause::kOutage) == kModelDropCount);
+  for (size_t k = 0; k < kModelDropCount; ++k) v.dropped[k] = c.dropped[k + 1];
   v.ecn_marked = c.ecn_marked;
   v.duplicated = c.duplicated;
   v.corrupted = c.corrupted;
@@ -207,8 +206,8 @@ void DirectionPath::publish(uint64_t now) noexcept {
   const QueueDepth q = model_->queue_depth(model_time(now));
   v.queue_bytes = q.bytes.n;
   v.queue_packets = q.packets;
-  v.queue_time_ns = static_cast<uint64_t>(q.time.ns);
-  v.in_ring = ring_.size() + heap_.size() + n_pending_tx_;
+  v.queue_delay_ns = static_cast<uint64_t>(q.time.ns);
+  v.in_flight_packets = ring_.size() + heap_.size() + n_pending_tx_;
   v.rate_bps = model_->current_rate().bps;
   v.base_delay_ns = static_cast<uint64_t>(model_->base_delay().ns);
   published_.publish(v);

@@ -12,26 +12,10 @@
 #include <atomic>
 #include <cstdint>
 
+#include "emulator/stats/stats_values.hpp"
 #include "src/histogram.hpp"
 
 namespace lh::emu {
-
-// Drop causes counted by lh-emu: the model's four, then the driver's own.
-enum class EmuDrop : uint8_t { kLoss, kQueueFull, kAqm, kOutage, kNoMbuf, kTxFull, kCount };
-inline constexpr size_t kEmuDropCount = static_cast<size_t>(EmuDrop::kCount);
-const char* to_string(EmuDrop d) noexcept;   // "loss", "queue_full", "aqm", "outage", "no_mbuf", "tx_full"
-
-// Plain counters (worker-local, and the reader's snapshot).
-struct StatsValues {
-  uint64_t packets_in = 0, bytes_in = 0;
-  uint64_t packets_out = 0, bytes_out = 0;
-  std::array<uint64_t, kEmuDropCount> dropped{};
-  uint64_t ecn_marked = 0, duplicated = 0, corrupted = 0, reordered = 0;
-  uint64_t queue_bytes = 0, queue_packets = 0, queue_time_ns = 0;   // the model's backlog
-  uint64_t in_ring = 0;              // packets waiting in the delay ring / heap
-  uint64_t rate_bps = 0, base_delay_ns = 0;
-  uint64_t profile_changes = 0;
-};
 
 inline constexpr size_t kStatsWords = sizeof(StatsValues) / sizeof(uint64_t);
 static_assert(sizeof(StatsValues) == kStatsWords * sizeof(uint64_t));

@@ -86,27 +86,13 @@ class EmuBackend final : public control::Backend {
     s.info = emu_.info();
     const std::vector<DirectionReport> reports = emu_.snapshot(false);
     for (size_t i = 0; i < reports.size() && i < 2; ++i) convert(reports[i], i == 0 ? s.a_to_b : s.b_to_a);
+    s.profile_changes = s.a_to_b.counters.profile_changes;   // every live change reaches a_to_b's paths
     return s;
   }
 
  private:
   static void convert(const DirectionReport& r, control::DirectionStats& d) {
-    const StatsValues& v = r.values;
-    d.packets_in = v.packets_in;
-    d.bytes_in = v.bytes_in;
-    d.packets_out = v.packets_out;
-    d.bytes_out = v.bytes_out;
-    for (size_t k = 0; k < control::kDropReasonCount && k < kEmuDropCount; ++k) d.dropped[k] = v.dropped[k];
-    d.ecn_marked = v.ecn_marked;
-    d.duplicated = v.duplicated;
-    d.corrupted = v.corrupted;
-    d.reordered = v.reordered;
-    d.queue_bytes = v.queue_bytes;
-    d.queue_packets = v.queue_packets;
-    d.queue_delay = Nanos{static_cast<int64_t>(v.queue_time_ns)};
-    d.rate = BitsPerSecond{v.rate_bps};
-    d.base_delay = Nanos{static_cast<int64_t>(v.base_delay_ns)};
-    d.in_flight_packets = v.in_ring;
+    d.counters = r.values;
     for (double q : {0.5, 0.9, 0.99, 0.999}) {
       d.added_delay.push_back({q, Nanos{r.added_delay.percentile(q * 100)}});
       d.departure_error.push_back({q, Nanos{r.departure_error.percentile(q * 100)}});

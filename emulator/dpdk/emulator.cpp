@@ -96,19 +96,6 @@ std::string path_name(size_t index) {
 
 }  // namespace
 
-const char* to_string(EmuDrop d) noexcept {
-  switch (d) {
-    case EmuDrop::kLoss: return "loss";
-    case EmuDrop::kQueueFull: return "queue_full";
-    case EmuDrop::kAqm: return "aqm";
-    case EmuDrop::kOutage: return "outage";
-    case EmuDrop::kNoMbuf: return "no_mbuf";
-    case EmuDrop::kTxFull: return "tx_full";
-    case EmuDrop::kCount: break;
-  }
-  return "?";
-}
-
 Emulator::Emulator(EmuOptions options, LinkProfile profile)
     : options_(std::move(options)), profile_(std::move(profile)) {
   if (options_.seed != 0) profile_.seed = options_.seed;
@@ -259,6 +246,12 @@ void Emulator::collect(size_t i, DirectionReport& into, bool into_interval) {
     cum.interval_error.reset();
   }
   cum.values = paths_[i]->stats();
+  // The port's own receive drops (no buffer, ring full) belong to the direction it feeds.
+  if (i < ports_.size()) {
+    const PortErrors e = port_errors(paths_[i]->config().rx_port);
+    cum.values.dropped[static_cast<size_t>(EmuDrop::kRxNoMbuf)] = e.rx_nombuf;
+    cum.values.dropped[static_cast<size_t>(EmuDrop::kRxMissed)] = e.imissed;
+  }
   into.name = cum.name;
   into.values = cum.values;
   into.added_delay = cum.added_delay;
@@ -277,22 +270,8 @@ Nanos Emulator::uptime() const { return clock_.ticks_to_ns(rte_rdtsc() - start_t
 nlohmann::json Emulator::direction_json(const DirectionReport& r, const DirectionReport* prev, double dt_s,
                                         bool final_view) const {
   const StatsValues& v = r.values;
-  nlohmann::json drops = nlohmann::json::object();
-  uint64_t total_drops = 0;
-  for (size_t k = 0; k < kEmuDropCount; ++k) {
-    drops[to_string(static_cast<EmuDrop>(k))] = v.dropped[k];
-    total_drops += v.dropped[k];
-  }
-  nlohmann::json j = {
-      {"packets_in", v.packets_in}, {"bytes_in", v.bytes_in},
-      {"packets_out", v.packets_out}, {"bytes_out", v.bytes_out},
-      {"dropped", drops}, {"dropped_total", total_drops},
-      {"ecn_marked", v.ecn_marked}, {"duplicated", v.duplicated}, {"corrupted", v.corrupted},
-      {"reordered", v.reordered},
-      {"queue", {{"bytes", v.queue_bytes}, {"packets", v.queue_packets}, {"time_ns", v.queue_time_ns}}},
-      {"in_ring", v.in_ring}, {"rate_bps", v.rate_bps}, {"base_delay_ns", v.base_delay_ns},
-      {"profile_changes", v.profile_changes},
-  };
+  nlohmann::json j = to_json(v);   // the keys of the control API's /stats (emulator/stats)
+  j["dropped_total"] = total_dropped(v);
   if (prev != nullptr && dt_s > 0) {
     j["rx_bps"] = static_cast<double>(v.bytes_in - prev->values.bytes_in) * 8 / dt_s;
     j["tx_bps"] = static_cast<double>(v.bytes_out - prev->values.bytes_out) * 8 / dt_s;
@@ -314,11 +293,11 @@ void Emulator::print_live(const std::vector<DirectionReport>& now, const std::ve
     const StatsValues& v = now[i].values;
     const StatsValues& p = prev[i].values;
     uint64_t drops = 0, pdrops = 0;
-    for (size_t k = 0; k < kEmuDropCount; ++k) drops += v.dropped[k], pdrops += p.dropped[k];
+    drops = total_dropped(v), pdrops = total_dropped(p);
     line += fmt::format("{} {:8.1f} Mbit/s {:7.0f} pkt/s drop {:5} q {:6.2f}ms delay p50 {:7.2f}ms  ",
                         i == 0 ? "a>b" : "b>a", static_cast<double>(v.bytes_out - p.bytes_out) * 8e-6 / dt_s,
                         static_cast<double>(v.packets_out - p.packets_out) / dt_s, drops - pdrops,
-                        static_cast<double>(v.queue_time_ns) * 1e-6,
+                        static_cast<double>(v.queue_delay_ns) * 1e-6,
                         static_cast<double>(now[i].interval_added.percentile(50)) * 1e-6);
   }
   std::fprintf(stderr, "\r%s", line.c_str());

@@ -43,22 +43,22 @@ class FakeBackend : public Backend {
     s.uptime = Nanos::from_ms(12'500);
     s.profile_name = profile_.name;
     s.profile_changes = changes_;
-    s.a_to_b.packets_in = 1000;
-    s.a_to_b.bytes_in = 1'500'000;
-    s.a_to_b.packets_out = 990;
-    s.a_to_b.bytes_out = 1'485'000;
-    s.a_to_b.dropped[static_cast<size_t>(DropReason::kLoss)] = 7;
-    s.a_to_b.dropped[static_cast<size_t>(DropReason::kQueueFull)] = 3;
-    s.a_to_b.queue_bytes = 3000;
-    s.a_to_b.queue_packets = 2;
-    s.a_to_b.queue_delay = Nanos::from_us(24);
-    s.a_to_b.rate = BitsPerSecond{1'000'000'000};
-    s.a_to_b.base_delay = Nanos::from_ms(20);
+    s.a_to_b.counters.packets_in = 1000;
+    s.a_to_b.counters.bytes_in = 1'500'000;
+    s.a_to_b.counters.packets_out = 990;
+    s.a_to_b.counters.bytes_out = 1'485'000;
+    s.a_to_b.counters.dropped[static_cast<size_t>(EmuDrop::kLoss)] = 7;
+    s.a_to_b.counters.dropped[static_cast<size_t>(EmuDrop::kQueueFull)] = 3;
+    s.a_to_b.counters.queue_bytes = 3000;
+    s.a_to_b.counters.queue_packets = 2;
+    s.a_to_b.counters.queue_delay_ns = 24'000;
+    s.a_to_b.counters.rate_bps = 1'000'000'000;
+    s.a_to_b.counters.base_delay_ns = 20'000'000;
     s.a_to_b.added_delay = {{0.5, Nanos::from_ms(20)}, {0.99, Nanos{20'250'000}}};
     s.a_to_b.added_delay_count = 990;
     s.a_to_b.added_delay_sum = Nanos::from_ms(19'800);
-    s.b_to_a.packets_in = 5;
-    s.b_to_a.dropped[static_cast<size_t>(DropReason::kTxFull)] = 1;
+    s.b_to_a.counters.packets_in = 5;
+    s.b_to_a.counters.dropped[static_cast<size_t>(EmuDrop::kTxFull)] = 1;
     return s;
   }
 

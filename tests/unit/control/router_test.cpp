@@ -312,6 +312,28 @@ const Sample* find(const std::vector<Sample>& v, const std::string& name, const 
   return nullptr;
 }
 
+// One counters type, one table: every field of StatsValues is a /stats key and a /metrics family,
+// each exactly once, and the receive-side and delay-queue drops are causes of their own.
+TEST(Metrics, EveryCounterHasOneNameInJsonAndPrometheus) {
+  FakeBackend b;
+  const json stats = json::parse(call(b, "GET", "/stats").body);
+  const std::string metrics = call(b, "GET", "/metrics").body;
+  for (const StatsField& f : stats_fields()) {
+    EXPECT_TRUE(stats.at("a_to_b").contains(std::string(f.key))) << f.key;
+    const std::string type_line = "# TYPE lh_emu_" + std::string(f.metric) + " ";
+    const size_t at = metrics.find(type_line);
+    EXPECT_NE(at, std::string::npos) << f.metric;
+    EXPECT_EQ(metrics.find(type_line, at + 1), std::string::npos) << "family twice: " << f.metric;
+  }
+  for (const char* cause : {"no_mbuf", "delay_queue_full", "tx_full", "rx_nombuf", "imissed"}) {
+    EXPECT_TRUE(stats.at("b_to_a").at("dropped").contains(cause)) << cause;
+    EXPECT_NE(metrics.find(std::string("lh_emu_dropped_packets_total{dir=\"a_to_b\",cause=\"") + cause + "\"}"),
+              std::string::npos) << cause;
+  }
+  EXPECT_EQ(stats.at("a_to_b").at("queue_delay_ns"), 24000);
+  EXPECT_EQ(stats.at("a_to_b").size(), stats_fields().size() + 3);   // + dropped, added_delay, departure_error_quantiles_ns
+}
+
 TEST(Metrics, PrometheusTextHasTypedFamiliesLabelsAndBaseUnits) {
   FakeBackend b;
   const HttpResponse r = call(b, "GET", "/metrics");
