@@ -61,6 +61,9 @@ std::unique_ptr<CLI::App> make_app(EmuOptions& o, std::string& stats_interval, s
   app.add_flag("!--no-live", o.live_view, "no one-line live view on stderr");
   app.add_flag("--quiet", o.quiet, "no per-interval JSON lines (final summary only)");
   app.add_flag("--realtime", o.realtime, "run the worker lcores SCHED_FIFO (keeps departure error bounded on a shared machine)");
+  app.add_flag("--share-lcores", o.share_lcores,
+               "run even on cores another lh-emu holds (by default each instance leases its cores: a second one takes "
+               "free cores, or refuses naming the holder)");
   app.add_option("--idle-sleep", idle_sleep,
                  "longest sleep of an idle worker between polls (default 50us; frames arriving meanwhile are "
                  "timestamped up to this late); 0 = busy-poll a dedicated core");
@@ -158,10 +161,24 @@ std::vector<std::string> iface_vdev_args(const EmuOptions& opt) {
   return out;
 }
 
-std::vector<std::string> default_eal_args(const EmuOptions& opt, uint64_t memory_mib, unsigned online_cpus) {
-  const unsigned lcores = std::clamp(online_cpus, 1u, 3u);
+unsigned wanted_lcores(unsigned online_cpus) { return std::clamp(online_cpus, 1u, 3u); }
+
+std::string eal_core_choice(const std::vector<std::string>& eal) {
+  for (size_t i = 0; i < eal.size(); ++i) {
+    const std::string& a = eal[i];
+    if (a == "-l" && i + 1 < eal.size()) return eal[i + 1];
+    if (a.rfind("-l", 0) == 0 && a.size() > 2 && a[2] != '-') return a.substr(2);
+    if (a == "-c" || (a.rfind("-c", 0) == 0 && a.size() > 2 && a[2] != '-')) return "mask";
+    if (a == "--lcores" || a.rfind("--lcores=", 0) == 0) return "map";
+  }
+  return "";
+}
+
+std::vector<std::string> default_eal_args(const EmuOptions& opt, uint64_t memory_mib, unsigned online_cpus,
+                                          const std::string& core_list) {
+  const unsigned lcores = wanted_lcores(online_cpus);
   std::vector<std::string> out = {
-      "-l", lcores == 1 ? "0" : fmt::format("0-{}", lcores - 1),
+      "-l", !core_list.empty() ? core_list : lcores == 1 ? "0" : fmt::format("0-{}", lcores - 1),
       "--no-huge", "-m", std::to_string(memory_mib), "--no-pci",
       "--file-prefix", fmt::format("lh-emu-{}", ::getpid()),
       "--log-level", "lib.eal:warning",

@@ -38,6 +38,7 @@ struct EmuOptions {
   bool quiet = false;              // --quiet: no interval JSON (summary only)
   Nanos idle_sleep = Nanos::from_us(50);  // --idle-sleep: longest worker sleep when idle (0 = busy-poll)
   bool realtime = false;           // --realtime: SCHED_FIFO worker lcores (bounded departure error on shared cores)
+  bool share_lcores = false;       // --share-lcores: run on cores another lh-emu holds (see lcore_lease.hpp)
 };
 
 // The two halves of argv, split at the first "--". `has_separator` is false when there is no "--"
@@ -59,7 +60,15 @@ std::string usage_text();
 // Default EAL arguments for a machine without hugepages or a DPDK NIC: `-l` with up to three lcores
 // (main + one worker per direction), --no-huge, -m `memory_mib`, --no-pci, --file-prefix unique to
 // this process, and the vdevs from --iface-a/--iface-b.
-std::vector<std::string> default_eal_args(const EmuOptions& opt, uint64_t memory_mib, unsigned online_cpus);
+// `core_list` (EAL -l, e.g. from an LcoreLease) replaces the default 0..N-1 when not empty.
+std::vector<std::string> default_eal_args(const EmuOptions& opt, uint64_t memory_mib, unsigned online_cpus,
+                                          const std::string& core_list = {});
+// How many lcores lh-emu wants on `online_cpus` CPUs: main + one worker per direction, at most three.
+unsigned wanted_lcores(unsigned online_cpus);
+
+// How the EAL args choose cores: the -l / --lcores LIST value, "" when none of -l, -c, --lcores is
+// given; "mask" for -c MASK and "map" for --lcores (forms lh-emu does not lease).
+std::string eal_core_choice(const std::vector<std::string>& eal);
 
 // The --vdev arguments for --iface-a/--iface-b (empty when not given).
 std::vector<std::string> iface_vdev_args(const EmuOptions& opt);

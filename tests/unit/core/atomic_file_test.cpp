@@ -13,20 +13,14 @@
 #include <string>
 
 #include "src/atomic_file.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 namespace lh {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/lh-atomic-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);

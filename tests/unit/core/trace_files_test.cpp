@@ -16,6 +16,7 @@
 #include "src/profile.hpp"
 #include "src/trace_files.hpp"
 #include "tests/unit/error_of.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 namespace lh {
 namespace {
@@ -26,10 +27,9 @@ using ::testing::Not;
 using test::error_of;
 
 struct TraceDir {
-  fs::path path;
+  test::TempDir dir{"lh-traces"};
+  fs::path path = dir.path;
   TraceDir() {
-    char tmpl[] = "/tmp/lh-traces-XXXXXX";
-    path = ::mkdtemp(tmpl);
     std::ofstream(path / "good.lhtrace") << "lh-link-trace v1\n0 rate=1gbit delay=20ms loss=0%\n";
     fs::create_directory(path / "sub");
     std::ofstream(path / "sub" / "ok.lhtrace") << "lh-link-trace v1\n0 rate=100mbit delay=1ms loss=0%\n";
@@ -39,7 +39,6 @@ struct TraceDir {
     fs::create_symlink("/dev/zero", path / "zero-link");
     fs::create_directory_symlink("/etc", path / "etc-link");
   }
-  ~TraceDir() { fs::remove_all(path); }
 };
 
 std::string read_error(std::string_view p, const TraceFiles& f) {

@@ -94,6 +94,18 @@ TEST(EmuOptions, DefaultEalArgsAndVdevs) {
   EXPECT_EQ(eal_memory_mib({"--socket-mem=100,28"}), 128u);
   EXPECT_EQ(eal_memory_mib({"-m256"}), 256u);
   EXPECT_EQ(eal_memory_mib({"--no-huge"}), 0u);
+  // A lease's core list replaces the default.
+  EXPECT_EQ(default_eal_args(o, 64, 8, "3")[1], "3");
+}
+
+TEST(EmuOptions, HowTheEalArgsChooseCores) {
+  EXPECT_EQ(eal_core_choice({"--no-huge", "-m", "512"}), "");
+  EXPECT_EQ(eal_core_choice({"-l", "0-2", "--no-pci"}), "0-2");
+  EXPECT_EQ(eal_core_choice({"-l1,3"}), "1,3");
+  EXPECT_EQ(eal_core_choice({"-c", "0x3"}), "mask");
+  EXPECT_EQ(eal_core_choice({"--lcores=0@1"}), "map");
+  EXPECT_EQ(wanted_lcores(2), 2u);
+  EXPECT_EQ(wanted_lcores(64), 3u);
 }
 
 }  // namespace
