@@ -23,7 +23,9 @@ using nlohmann::json;
 HttpResponse json_response(unsigned status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump(2) + "\n";
+  // Strings in answers may carry a client's bytes (an unknown key, a bad value): never invalid UTF-8
+  // in the output, and never an exception for it (nlohmann's dump throws on invalid UTF-8).
+  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   return r;
 }
 
@@ -153,15 +155,15 @@ HttpResponse dispatch(Backend& backend, const HttpRequest& req, std::string_view
 HttpResponse error_response(unsigned status, std::string_view message) {
   HttpResponse r;
   r.status = status;
-  r.body = json{{"error", message}}.dump() + "\n";
+  r.body = json{{"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   return r;
 }
 
 std::vector<std::string> loopback_hosts(std::string_view host, uint16_t port) {
   const bool v6 = host.find(':') != std::string_view::npos;
   std::vector<std::string> out{v6 ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port)};
-  for (const std::string h : {fmt::format("localhost:{}", port), fmt::format("[::1]:{}", port)}) {
-    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  for (std::string h : {fmt::format("localhost:{}", port), fmt::format("[::1]:{}", port)}) {
+    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(std::move(h));
   }
   return out;
 }

@@ -101,6 +101,6 @@ int main(int argc, char** argv) {
       feed(mutate(base, rng));
     }
   }
-  std::printf("gradient_trace_fuzz: %llu inputs, no violation\n", static_cast<unsigned long long>(iterations));
+  std::printf("fuzz gradient_trace_fuzz: %llu executions from 1 seeds\n", static_cast<unsigned long long>(iterations));
   return 0;
 }

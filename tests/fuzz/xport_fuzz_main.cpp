@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     }
     lh::xport::fuzz::run_one(input.data(), input.size());
   }
-  std::printf("xport_fuzz: %llu inputs, %zu seeds, no violation\n", static_cast<unsigned long long>(iterations),
+  std::printf("fuzz xport_fuzz: %llu executions from %zu seeds\n", static_cast<unsigned long long>(iterations),
               seeds.size());
   return 0;
 }

@@ -5,7 +5,29 @@
 #                                  says "listening on ADDR:PORT" (10 s deadline; fails if CMD exits first)
 #   wait_server [WHAT]             waits up to 10 s for the --once server to exit by itself; fails if it
 #                                  is still running or exited non-zero; clears srv_pid
-srv_pid="" port=""
+#   stop_server                    kills the server if it still runs (for the caller's trap)
+#   expect_cli TOOL CODE SUBSTRING -- ARGS...
+#                                  runs TOOL ARGS (20 s bound) and checks it exits CODE with exactly one
+#                                  line on stderr containing SUBSTRING; counts misses in `failures`
+srv_pid="" port="" failures=0
+
+stop_server() {
+  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid" 2>/dev/null || true; fi
+  [[ -n $srv_pid ]] && wait "$srv_pid" 2>/dev/null || true
+  srv_pid=""
+}
+
+expect_cli() {
+  local tool=$1 code=$2 want=$3; shift 4
+  local err rc
+  err=$(timeout 20 "$tool" "$@" 2>&1 >/dev/null); rc=$?
+  if [[ $rc -ne $code || $err != *"$want"* || $(wc -l <<<"$err") -ne 1 ]]; then
+    echo "FAIL: $(basename "$tool") $* -> rc $rc (want $code), stderr: $err" >&2
+    failures=$((failures + 1))
+  else
+    echo "ok: $(basename "$tool") $* -> $rc: $err"
+  fi
+}
 
 start_server() {
   local log=$1 addr=$2

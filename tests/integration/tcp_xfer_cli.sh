@@ -7,28 +7,16 @@
 # Bounded: every command runs under timeout, every wait has a deadline, the trap kills the server.
 # Usage: tcp_xfer_cli.sh PATH/TO/lh-xfer
 set -uo pipefail
+source "$(dirname "$0")/server_lib.sh"
 xfer=$1
 py=/usr/bin/python3
 tmp=$(mktemp -d)
-srv_pid=""
 cleanup() {
-  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid" 2>/dev/null || true; fi
-  [[ -n $srv_pid ]] && wait "$srv_pid" 2>/dev/null || true
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-expect() {  # expect CODE SUBSTRING -- ARGS...
-  local code=$1 want=$2; shift 3
-  local err rc
-  err=$(timeout 20 "$xfer" "$@" 2>&1 >/dev/null); rc=$?
-  if [[ $rc -ne $code || $err != *"$want"* || $(wc -l <<<"$err") -ne 1 ]]; then
-    echo "FAIL: lh-xfer $* -> rc $rc (want $code), stderr: $err" >&2
-    failures=$((failures + 1))
-  else
-    echo "ok: lh-xfer $* -> $rc: $err"
-  fi
-}
+expect() { expect_cli "$xfer" "$@"; }  # expect CODE SUBSTRING -- ARGS...
 # A loopback port nobody listens on (the discard port).
 dead=127.0.0.1:9
 T=(--transport tcp)
@@ -48,7 +36,6 @@ expect 2 "connect to $dead: Connection refused" -- send "${T[@]}" --to $dead --s
 [[ $failures -eq 0 ]] || exit 1
 
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
-source "$(dirname "$0")/server_lib.sh"
 start_server "$tmp/srv.log" 127.0.0.1 "$xfer" serve --transport tcp --listen 127.0.0.1:0 --once
 
 rc=0

@@ -10,22 +10,20 @@
 # limits, deadlines on every wait); the trap removes the namespaces and kills what it started.
 # Usage: trace_replay_cli.sh PATH/TO/lh-trace
 set -euo pipefail
+source "$(dirname "$0")/server_lib.sh"
 lht=$1
 py=/usr/bin/python3
 tmp=$(mktemp -d)
 ns=trp$$
 nsa=${ns}A nsb=${ns}B
-srv_pid=""
 cleanup() {
-  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid" 2>/dev/null || true; fi
-  [[ -n $srv_pid ]] && wait "$srv_pid" 2>/dev/null || true
+  stop_server
   ip netns del "$nsa" 2>/dev/null || true
   ip netns del "$nsb" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" "$tmp/srv.err" >&2 || true; exit 1; }
-source "$(dirname "$0")/server_lib.sh"
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 
 ip netns add "$nsa"

@@ -3,19 +3,9 @@
 # line on stderr naming the problem and exits non-zero. Bounded: the handshake deadline is 1 s.
 # Usage: xport_xfer_cli.sh PATH/TO/lh-xfer
 set -uo pipefail
+source "$(dirname "$0")/server_lib.sh"
 xfer=$1
-failures=0
-expect() {  # expect CODE SUBSTRING -- ARGS...
-  local code=$1 want=$2; shift 3
-  local err rc
-  err=$(timeout 20 "$xfer" "$@" 2>&1 >/dev/null); rc=$?
-  if [[ $rc -ne $code || $err != *"$want"* || $(wc -l <<<"$err") -ne 1 ]]; then
-    echo "FAIL: lh-xfer $* -> rc $rc (want $code), stderr: $err" >&2
-    failures=$((failures + 1))
-  else
-    echo "ok: lh-xfer $* -> $rc: $err"
-  fi
-}
+expect() { expect_cli "$xfer" "$@"; }  # expect CODE SUBSTRING -- ARGS...
 expect 2 "subcommand is required" --
 expect 2 "no unit" -- send --to 127.0.0.1:9 --size 10
 expect 2 "transport 'longhaul-reno': unknown transport; accepted: longhaul, longhaul-cubic" -- send --to 127.0.0.1:9 --size 1MiB --transport longhaul-reno

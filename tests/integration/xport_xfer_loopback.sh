@@ -6,19 +6,17 @@
 # Bounded: the client has a duration limit, every wait has a deadline, and the trap kills the server.
 # Usage: xport_xfer_loopback.sh PATH/TO/lh-xfer
 set -euo pipefail
+source "$(dirname "$0")/server_lib.sh"
 xfer=$1
 py=/usr/bin/python3
 tmp=$(mktemp -d)
-srv_pid=""
 cleanup() {
-  if [[ -n $srv_pid ]] && kill -0 "$srv_pid" 2>/dev/null; then kill "$srv_pid" 2>/dev/null || true; fi
-  [[ -n $srv_pid ]] && wait "$srv_pid" 2>/dev/null || true
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- server log" >&2; cat "$tmp/srv.log" >&2 || true; exit 1; }
 
-source "$(dirname "$0")/server_lib.sh"
 start_server "$tmp/srv.log" 127.0.0.1 "$xfer" serve --listen 127.0.0.1:0 --once
 
 rc=0

@@ -159,6 +159,21 @@ TEST(Router, DeeplyNestedJsonIs400BeforeAnythingWalksIt) {
   EXPECT_EQ(call(b, "GET", "/stats").status, 200u);
 }
 
+// Found by control_api_fuzz and http_request_fuzz: a body or a Host with bytes that are not UTF-8
+// made the error answer itself throw (nlohmann's dump refuses invalid UTF-8) — the request got no
+// answer, and the fuzz targets aborted. Answers now replace such bytes.
+TEST(Router, AnswersToBytesThatAreNotUtf8AreValidJson) {
+  FakeBackend b;
+  const std::string body = "{\"propagation\": {\"extra\": \"\x94\xff\"}}";
+  const HttpResponse r = call(b, "PATCH", "/links/a_to_b", body);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_FALSE(json::parse(r.body, nullptr, false).is_discarded()) << r.body;
+  const RequestPolicy p{.hosts = loopback_hosts("127.0.0.1", 9090)};
+  const HttpResponse h = route(b, {.method = "GET", .target = "/stats", .host = "evil\x94.example"}, p);
+  EXPECT_EQ(h.status, 403u);
+  EXPECT_FALSE(json::parse(h.body, nullptr, false).is_discarded()) << h.body;
+}
+
 TEST(RouterPolicy, HostMustNameThisServer) {
   FakeBackend b;
   const RequestPolicy p{.hosts = loopback_hosts("127.0.0.1", 9090)};

@@ -142,7 +142,10 @@ TEST(LiveChange, ChangesRacingStartUpLeaveEveryWorkerOnTheLastCommittedOne) {
   }
   starter.join();
   for (auto& w : workers) EXPECT_EQ(w->current(), last_committed);
-  EXPECT_GT(committed, 100u);
+  // How many of the racing changes commit depends on scheduling (a loaded machine times more of
+  // them out); what must hold is that once the workers run, a change with time to spare commits.
+  EXPECT_EQ(change_all<Part>(clock, all, parts(1000, kDirections), Nanos::from_s(5)), ChangeResult::kCommitted);
+  for (auto& w : workers) EXPECT_EQ(w->current(), 1000u);
   RecordProperty("committed", static_cast<int>(committed));
   RecordProperty("timed_out", static_cast<int>(timed_out));
 }
