@@ -273,7 +273,7 @@ inline std::string figures(const FlowResult& r, BitsPerSecond rate) {
                      r.client.packets_lost, r.client.spurious_losses, r.client.rto_count, r.link_dropped, r.link_reordered,
                      r.server_endpoint.dropped_bad_crc + r.server.dropped_bad_crc, r.server.dropped_duplicate,
                      r.server.dropped_window + r.server.dropped_unannounced + r.server.dropped_malformed +
-                         r.server.dropped_state,
+                         r.server.dropped_contradicting + r.server.dropped_state,
                      r.server.dropped_window, r.server.dropped_unannounced, r.server.dropped_malformed,
                      r.server.dropped_state, r.data_identical(), r.mismatched_writes);
 }

@@ -42,6 +42,7 @@ Connection::Connection(Role role, const ConnectionConfig& cfg, ConnectionId loca
                        CompletionQueue& cq, Nanos now)
     : role_(role),
       cfg_(cfg),
+      seen_now_(now),
       local_cid_(local_cid),
       memory_(memory),
       cq_(cq),
@@ -73,28 +74,52 @@ PostResult Connection::post_write(const WriteRequest& req) {
   if (close_requested_) return PostResult::kClosed;
   if (req.local.empty() || req.remote_offset > UINT64_MAX - req.local.size()) return PostResult::kInvalid;
   if (next_op_id_ - oldest_op_id_ >= kMaxOps) return PostResult::kQueueFull;
-  SendOp& op = ops_[next_op_id_ % kMaxOps];
-  op = SendOp{.op_id = next_op_id_, .active = true, .is_send = false, .has_imm = req.imm.has_value(),
-              .imm = req.imm.value_or(0), .wr_id = req.wr_id, .key = req.rkey, .base_off = req.remote_offset,
-              .checksum = req.checksum ? *req.checksum : xxh3_64(req.local.data(), req.local.size()),
-              .data = req.local.data(),
-              .len = req.local.size(), .next_off = 0};
-  ++next_op_id_;
-  return PostResult::kOk;
+  return post_op(SendOp{.op_id = next_op_id_, .active = true, .is_send = false, .has_imm = req.imm.has_value(),
+                        .imm = req.imm.value_or(0), .wr_id = req.wr_id, .key = req.rkey, .base_off = req.remote_offset,
+                        .checksum = req.checksum ? *req.checksum : xxh3_64(req.local.data(), req.local.size()),
+                        .data = req.local.data(), .len = req.local.size(), .next_off = 0},
+                 req.timeout);
 }
 
-PostResult Connection::post_send(uint64_t wr_id, std::span<const uint8_t> message) {
+PostResult Connection::post_send(uint64_t wr_id, std::span<const uint8_t> message, Nanos timeout) {
   if (state_ != State::kHandshaking && state_ != State::kEstablished) return PostResult::kClosed;
   if (close_requested_) return PostResult::kClosed;
   if (message.empty()) return PostResult::kInvalid;
   if (next_op_id_ - oldest_op_id_ >= kMaxOps) return PostResult::kQueueFull;
-  SendOp& op = ops_[next_op_id_ % kMaxOps];
-  op = SendOp{.op_id = next_op_id_, .active = true, .is_send = true, .has_imm = false, .imm = 0,
-              .wr_id = wr_id, .key = next_send_ordinal_++, .base_off = 0,
-              .checksum = xxh3_64(message.data(), message.size()), .data = message.data(),
-              .len = message.size(), .next_off = 0};
+  return post_op(SendOp{.op_id = next_op_id_, .active = true, .is_send = true, .has_imm = false, .imm = 0,
+                        .wr_id = wr_id, .key = next_send_ordinal_++, .base_off = 0,
+                        .checksum = xxh3_64(message.data(), message.size()), .data = message.data(),
+                        .len = message.size(), .next_off = 0},
+                 timeout);
+}
+
+PostResult Connection::post_op(const SendOp& op, Nanos timeout) {
+  SendOp& slot = ops_[next_op_id_ % kMaxOps];
+  slot = op;
+  if (timeout <= Nanos{0}) timeout = cfg_.op_timeout;
+  if (timeout > Nanos{0}) {
+    slot.deadline = seen_now_ + timeout;
+    op_deadline_ = std::min(op_deadline_, slot.deadline);
+  }
   ++next_op_id_;
   return PostResult::kOk;
+}
+
+// Fails every operation whose deadline passed and recomputes the earliest one left.
+void Connection::expire_ops(Nanos now) {
+  if (now < op_deadline_) return;
+  Nanos next = Nanos::max();
+  for (uint32_t id = oldest_op_id_; id != next_op_id_; ++id) {
+    const SendOp& op = ops_[id % kMaxOps];
+    if (!op.active || op.op_id != id) continue;
+    if (op.deadline <= now) {
+      ++stats_.ops_timed_out;
+      complete_send_op(id, Status::kTimeout);
+    } else {
+      next = std::min(next, op.deadline);
+    }
+  }
+  op_deadline_ = next;
 }
 
 PostResult Connection::post_recv(uint64_t wr_id, std::span<uint8_t> buffer) {
@@ -224,7 +249,7 @@ Nanos Connection::next_timeout() const {
   if (hs_send_pending_) return Nanos{INT64_MIN};
   if (state_ == State::kHandshaking)
     return role_ == Role::kClient ? hs_deadline_ : last_recv_time_ + cfg_.idle_timeout;
-  Nanos t = std::min({ack_deadline_, loss_time_, pto_deadline(), last_recv_time_ + cfg_.idle_timeout});
+  Nanos t = std::min({ack_deadline_, loss_time_, pto_deadline(), last_recv_time_ + cfg_.idle_timeout, op_deadline_});
   if (state_ == State::kEstablished) t = std::min(t, std::max(last_recv_time_, last_sent_time_) + cfg_.keepalive);
   const bool data = has_data_to_send();
   // "Now" (the past) for work that is ready: an immediate ACK, control frames, a probe.
@@ -235,6 +260,8 @@ Nanos Connection::next_timeout() const {
 
 void Connection::on_timeout(Nanos now) {
   if (state_ == State::kLost || state_ == State::kClosed) return;
+  seen_now_ = std::max(seen_now_, now);
+  expire_ops(now);
   if (state_ == State::kHandshaking) {
     if (role_ == Role::kClient && now >= hs_deadline_) {
       if (hs_attempts_ >= cfg_.max_pto_count) return become_lost(Status::kTimeout, now);

@@ -37,6 +37,9 @@ struct WriteRequest {
   // transport then skips its own pass over the buffer at post time. A wrong value fails the write
   // with kIntegrityError at both ends, exactly as a buffer changed after posting would.
   std::optional<uint64_t> checksum;
+  // Fails the write with kTimeout if it has not completed this long after posting (0: the
+  // connection's op_timeout). Counted from the latest `now` the connection was given.
+  Nanos timeout{0};
 };
 
 enum class PostResult : uint8_t { kOk, kQueueFull, kInvalid, kClosed };
@@ -85,7 +88,7 @@ class Connection {
   void on_timeout(Nanos now);
 
   PostResult post_write(const WriteRequest& req);
-  PostResult post_send(uint64_t wr_id, std::span<const uint8_t> message);
+  PostResult post_send(uint64_t wr_id, std::span<const uint8_t> message, Nanos timeout = Nanos{0});
   PostResult post_recv(uint64_t wr_id, std::span<uint8_t> buffer);
   std::optional<Completion> poll_completion() { return cq_.poll(); }
   // Graceful close: finishes outstanding operations, then CLOSE / CLOSE_ACK.
@@ -110,6 +113,9 @@ class Connection {
   [[nodiscard]] uint64_t outstanding_ops() const { return next_op_id_ - oldest_op_id_; }
   [[nodiscard]] const PeerAddr& peer_addr() const { return peer_addr_; }
   void set_peer_addr(const PeerAddr& a) { peer_addr_ = a; }
+  // The protection domain whose regions this connection's peer may write (memory_registry.hpp).
+  [[nodiscard]] ProtectionDomain protection_domain() const { return pd_; }
+  void set_protection_domain(ProtectionDomain pd) { pd_ = pd; }
 
  private:
   struct SendOp {
@@ -120,6 +126,8 @@ class Connection {
     uint64_t wr_id = 0, key = 0, base_off = 0, checksum = 0;
     const uint8_t* data = nullptr;
     uint64_t len = 0, next_off = 0;
+    uint64_t acked = 0;           // fragment bytes acknowledged (a spurious retransmission counts twice)
+    Nanos deadline = Nanos::max();  // fails with kTimeout at this time (post deadline, then STATUS wait)
   };
   struct InOp {
     enum class Phase : uint8_t { kFree, kActive, kDone };
@@ -163,6 +171,8 @@ class Connection {
   void handle_handshake(const wire::Frame& f, Nanos now);
   void become_lost(Status why, Nanos now);
   void complete_send_op(uint32_t op_id, Status s);
+  PostResult post_op(const SendOp& op, Nanos timeout);
+  void expire_ops(Nanos now);
   void maybe_finish_close(Nanos now);
   void update_receive_window(uint64_t bytes, Nanos now);
   // connection_rx.cpp: incoming frames and placement
@@ -199,6 +209,9 @@ class Connection {
 
   Role role_;
   ConnectionConfig cfg_;
+  ProtectionDomain pd_ = kSharedDomain;
+  Nanos seen_now_;                     // the latest `now` given (post_* have none of their own)
+  Nanos op_deadline_ = Nanos::max();   // no operation deadline before this (a lower bound)
   State state_ = State::kHandshaking;
   ConnectionId local_cid_, peer_cid_ = 0;
   PeerAddr peer_addr_;

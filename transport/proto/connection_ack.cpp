@@ -85,6 +85,14 @@ void Connection::on_packet_acked(SentPacket& p, Nanos now, cc::AckEvent& ev, Nan
   ev.acked_bytes += p.size;
   newest_sent = std::max(newest_sent, p.sent_time);
   if (p.has_frag && p.write_frag) stats_.write_bytes_acked += p.frag.len;
+  if (p.has_frag) {  // every fragment acknowledged: the STATUS must follow within status_timeout
+    SendOp& op = ops_[p.frag.op_id % kMaxOps];
+    if (op.active && op.op_id == p.frag.op_id && (op.acked += p.frag.len) >= op.len &&
+        cfg_.status_timeout > Nanos{0} && now + cfg_.status_timeout < op.deadline) {
+      op.deadline = now + cfg_.status_timeout;
+      op_deadline_ = std::min(op_deadline_, op.deadline);
+    }
+  }
   if (p.full_frag) {
     SendOp& op = ops_[p.frag.op_id % kMaxOps];
     if (op.active && op.op_id == p.frag.op_id) op.announced = true;

@@ -36,6 +36,7 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
     ++stats_.dropped_state;
     return;
   }
+  seen_now_ = std::max(seen_now_, now);
   // Validate every frame before acting on any (a packet is accepted or dropped as a whole).
   bool eliciting = false, handshake_only = true;
   wire::Frame f;
@@ -121,8 +122,9 @@ Connection::InOp* Connection::inbound_op(const wire::DataFrame& d, bool& drop) {
                                        op.total - d.frag_off >= d.payload.size()
                                  : op.is_send == d.is_send && op.key == d.key && op.base_off == d.base_off &&
                                        op.total == d.total_len;
-    if (!agrees) {
-      ++stats_.dropped_malformed;  // contradicts the operation's first fragment
+    if (!agrees) {  // contradicts the operation's first fragment: neither placed nor acknowledged
+      ++stats_.dropped_contradicting;
+      drop = true;
       return nullptr;
     }
     return &op;
@@ -132,11 +134,9 @@ Connection::InOp* Connection::inbound_op(const wire::DataFrame& d, bool& drop) {
     drop = true;
     return nullptr;
   }
-  if (op.phase == InOp::Phase::kActive) {  // the sender exceeded kMaxOps outstanding operations
-    ++stats_.dropped_window;
-    drop = true;
-    return nullptr;
-  }
+  // A newer operation in the slot of one still unfinished: the initiator keeps at most kMaxOps
+  // outstanding, so it has given up on the old one (timed it out); so do we.
+  if (op.phase == InOp::Phase::kActive) ++stats_.ops_abandoned;
   // A new operation: check access for the whole of it before placing anything.
   op.coverage.clear();
   op.hash.reset();
@@ -150,7 +150,7 @@ Connection::InOp* Connection::inbound_op(const wire::DataFrame& d, bool& drop) {
   op.dest = nullptr;
   op.phase = InOp::Phase::kActive;
   if (!d.is_send) {
-    const auto access = memory_.resolve(d.key, d.base_off, d.total_len, op.dest);
+    const auto access = memory_.resolve(d.key, d.base_off, d.total_len, op.dest, pd_);
     if (access != MemoryRegistry::Access::kOk) {
       ++(access == MemoryRegistry::Access::kBadKey ? stats_.dropped_bad_key : stats_.dropped_out_of_bounds);
       queue_status(op, Status::kRemoteAccessError);
@@ -196,7 +196,7 @@ bool Connection::handle_data(const wire::DataFrame& d, Nanos now) {
   uint8_t* dst = op->dest + d.frag_off;
   if (!d.is_send) {
     // Re-check this fragment's bytes against the region table (it may have been deregistered).
-    const auto access = memory_.resolve(op->key, op->base_off + d.frag_off, d.payload.size(), dst);
+    const auto access = memory_.resolve(op->key, op->base_off + d.frag_off, d.payload.size(), dst, pd_);
     if (access != MemoryRegistry::Access::kOk) {
       ++(access == MemoryRegistry::Access::kBadKey ? stats_.dropped_bad_key : stats_.dropped_out_of_bounds);
       queue_status(*op, Status::kRemoteAccessError);

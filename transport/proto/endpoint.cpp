@@ -7,14 +7,17 @@
 namespace lh::xport {
 
 Endpoint::Endpoint(const EndpointConfig& cfg)
-    : cfg_(cfg), rng_(cfg.seed, 0x6370), memory_(cfg.seed, cfg.max_regions), cq_(cfg.cq_capacity) {
+    : cfg_(cfg),
+      random_(cfg.random != nullptr ? cfg.random : std::make_shared<SeededRandom>(cfg.seed, 0x6370)),
+      memory_(cfg.random != nullptr ? MemoryRegistry(cfg.random, cfg.max_regions) : MemoryRegistry(cfg.seed, cfg.max_regions)),
+      cq_(cfg.cq_capacity) {
   conns_.reserve(cfg.max_connections);
   accepted_.reserve(cfg.max_connections);
 }
 
 ConnectionId Endpoint::new_cid() {
   for (;;) {
-    const ConnectionId cid = rng_.next();
+    const ConnectionId cid = random_->next_u64();
     if (cid != 0 && find(cid) == nullptr) return cid;
   }
 }
@@ -64,6 +67,10 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
     Connection* c = find(hdr.dest_cid);
     if (c == nullptr) {
       ++stats_.dropped_unknown_cid;
+      return;
+    }
+    if (!(c->peer_addr() == from)) {
+      ++stats_.dropped_wrong_addr;
       return;
     }
     c->on_packet(hdr, frames, datagram.size(), now);

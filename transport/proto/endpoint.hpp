@@ -2,7 +2,9 @@
 //
 // Sans-IO like Connection: the driver passes each received datagram with its source address
 // (PeerAddr, opaque sockaddr bytes) and `now`, and drains poll_transmit(), which round-robins over
-// the connections and tells the driver where each datagram goes. INIT packets (destination id 0)
+// the connections and tells the driver where each datagram goes. A packet reaches a connection only
+// from that connection's peer address (the one its handshake ran with); others are counted and
+// dropped. INIT packets (destination id 0)
 // create server-side connections when accept is enabled; a repeated INIT reaches the connection it
 // created. Connections are allocated at connect/accept time only (set-up, not per packet).
 #pragma once
@@ -12,12 +14,17 @@
 #include <span>
 #include <vector>
 
+#include "src/random_source.hpp"
 #include "transport/proto/connection.hpp"
 
 namespace lh::xport {
 
 struct EndpointConfig {
-  uint64_t seed = 1;             // connection ids and rkeys derive from it (use std::random_device)
+  // Where connection ids and rkeys come from. Drivers facing a network pass SystemRandom; without
+  // one the endpoint draws them from a reproducible stream under `seed` (simulations, tests) — which
+  // an observer of a few ids can predict (src/random_source.hpp).
+  std::shared_ptr<RandomSource> random;
+  uint64_t seed = 1;
   size_t max_connections = 64;
   bool accept = true;            // create connections for incoming INITs
   ConnectionConfig conn{};
@@ -27,6 +34,9 @@ struct EndpointConfig {
 
 struct EndpointStats {
   uint64_t dropped_bad_crc = 0, dropped_malformed = 0, dropped_unknown_cid = 0, refused = 0, accepted = 0;
+  // A packet for a known connection from an address other than the one validated for it (the
+  // connection's peer): an off-path sender who learnt or guessed the id. Dropped before any frame.
+  uint64_t dropped_wrong_addr = 0;
 };
 
 class Endpoint {
@@ -63,7 +73,7 @@ class Endpoint {
   ConnectionId new_cid();
 
   EndpointConfig cfg_;
-  Rng rng_;
+  std::shared_ptr<RandomSource> random_;
   MemoryRegistry memory_;
   CompletionQueue cq_;
   std::vector<std::unique_ptr<Connection>> conns_;

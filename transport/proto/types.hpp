@@ -28,7 +28,7 @@ struct PeerAddr {
 enum class Status : uint8_t {
   kSuccess = 0,
   kRemoteAccessError = 1,  // bad rkey, or [offset, offset+len) outside the remote region
-  kTimeout = 2,            // the handshake never completed
+  kTimeout = 2,            // the handshake never completed, or an operation missed its deadline
   kConnectionLost = 3,     // peer vanished (no ACK for kMaxPtoCount probes) or idle timeout
   kIntegrityError = 4,     // end-to-end XXH3 of the placed bytes did not match the sender's
   kLengthError = 5,        // SEND larger than the posted receive buffer
@@ -82,6 +82,12 @@ struct ConnectionConfig {
   uint64_t max_window = 32ull << 20;               // flow-control cap (raise for BDP > 8 MB); sizes the rings
   uint32_t window_bdp_multiple = 4;                // receiver advertises this × measured BDP
   double bbr_loss_thresh = 0.05;                   // per-round loss rate tolerated as random
+  // Liveness of every operation: a WRITE/SEND fails with kTimeout when its deadline passes — the
+  // request's own timeout, else op_timeout (0: none, an operation may take as long as its bytes
+  // need) — or when the peer acknowledged every fragment and its STATUS has not followed within
+  // status_timeout (a correct peer answers at once; one that never does cannot hang the sender).
+  Nanos op_timeout{0};
+  Nanos status_timeout = Nanos::from_s(10);
 };
 
 struct ConnectionStats {
@@ -91,6 +97,9 @@ struct ConnectionStats {
   uint64_t dropped_bad_crc = 0, dropped_malformed = 0, dropped_duplicate = 0, dropped_bad_key = 0,
            dropped_out_of_bounds = 0, dropped_no_recv = 0, dropped_state = 0, dropped_window = 0;
   uint64_t dropped_unannounced = 0;  // short-form fragment of an operation the target does not know
+  uint64_t dropped_contradicting = 0;  // fragment disagreeing with its operation's first (unacknowledged)
+  uint64_t ops_timed_out = 0;        // initiator: operations failed with kTimeout (deadline, no STATUS)
+  uint64_t ops_abandoned = 0;        // target: unfinished operations the initiator moved past (it timed them out)
   uint64_t integrity_errors = 0;
   uint64_t placed_bytes = 0;
   uint64_t write_bytes_acked = 0;  // initiator: WRITE payload bytes whose packets the target acknowledged

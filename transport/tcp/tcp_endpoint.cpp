@@ -11,11 +11,11 @@
 #include <chrono>
 #include <deque>
 #include <map>
-#include <random>
 #include <unordered_map>
 #include <vector>
 
 #include "src/host_port.hpp"
+#include "src/random_source.hpp"
 #include "transport/proto/completion_queue.hpp"
 #include "transport/proto/stream_hash.hpp"
 #include "transport/tcp/tcp_frame.hpp"
@@ -72,11 +72,11 @@ class Channel;
 struct TcpEndpoint::Impl {
   explicit Impl(const TcpEndpointConfig& c)
       : cfg(c),
-        seed(c.seed != 0 ? c.seed : (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}()),
+        random(c.seed != 0 ? std::shared_ptr<RandomSource>(std::make_shared<SeededRandom>(c.seed))
+                           : std::make_shared<SystemRandom>()),
         work(asio::make_work_guard(io)),
         acceptor(io),
-        memory(seed),
-        nonce_rng(seed ^ 0x9e3779b97f4a7c15ull) {}
+        memory(random) {}
 
   void accept();
   void on_hello(const std::shared_ptr<Stream>& s);
@@ -84,13 +84,12 @@ struct TcpEndpoint::Impl {
   Channel* find_assembling(uint64_t nonce);
 
   TcpEndpointConfig cfg;
-  uint64_t seed;
+  std::shared_ptr<RandomSource> random;  // memory keys and channel nonces
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;
   MemoryRegistry memory;
   CompletionQueue cq;
-  std::mt19937_64 nonce_rng;
   std::vector<std::unique_ptr<Channel>> channels;
   std::deque<Channel*> accepted;
   std::vector<std::shared_ptr<Stream>> pending;  // accepted sockets before their HELLO
@@ -126,6 +125,8 @@ class Channel final : public TcpChannel {
   const std::string& error() const override { return error_; }
   uint32_t streams() const override { return expected_; }
   uint64_t nonce() const { return nonce_; }
+  ProtectionDomain protection_domain() const override { return pd_; }
+  void set_protection_domain(ProtectionDomain pd) override { pd_ = pd; }
   bool assembling() const { return state_ == State::kConnecting && accepted_side_; }
 
   PostResult post_write(const WriteRequest& w) override;
@@ -184,6 +185,7 @@ class Channel final : public TcpChannel {
 
   TcpEndpoint::Impl& ep_;
   uint64_t id_, nonce_;
+  ProtectionDomain pd_ = kSharedDomain;
   uint32_t expected_, joined_ = 0, connected_ = 0, eofs_ = 0;
   bool accepted_side_ = false, close_requested_ = false;
   State state_ = State::kConnecting;
@@ -410,7 +412,7 @@ void Channel::on_write_chunk(Stream& s, const Frame& f) {
   uint8_t* dst = nullptr;
   std::span<uint8_t> into;
   if (in.status == Status::kSuccess &&
-      ep_.memory.resolve(in.rkey, in.base_off + f.chunk_off, f.len, dst) == MemoryRegistry::Access::kOk) {
+      ep_.memory.resolve(in.rkey, in.base_off + f.chunk_off, f.len, dst, pd_) == MemoryRegistry::Access::kOk) {
     into = {dst, f.len};
   } else {
     in.status = Status::kRemoteAccessError;  // read and drop the bytes; the initiator gets the status
@@ -439,7 +441,7 @@ void Channel::on_write_chunk(Stream& s, const Frame& f) {
 void Channel::finish_in(uint32_t op, InOp& in) {
   if (in.status == Status::kSuccess) {
     uint8_t* p = nullptr;
-    if (ep_.memory.resolve(in.rkey, in.base_off, in.total, p) != MemoryRegistry::Access::kOk) {
+    if (ep_.memory.resolve(in.rkey, in.base_off, in.total, p, pd_) != MemoryRegistry::Access::kOk) {
       in.status = Status::kRemoteAccessError;  // deregistered meanwhile
     } else if (xxh3_64(p, in.total) != in.checksum) {
       in.status = Status::kIntegrityError;
@@ -721,7 +723,7 @@ TcpChannel& TcpEndpoint::connect(const std::string& to) {
     throw TcpError(TcpError::Kind::kRefused, "already " + std::to_string(m.cfg.max_channels) + " channels open");
   }
   const tcp::endpoint ep = resolve(m.io, to, false);
-  m.channels.push_back(std::make_unique<Channel>(m, m.next_id++, m.nonce_rng(), m.cfg.streams));
+  m.channels.push_back(std::make_unique<Channel>(m, m.next_id++, m.random->next_u64(), m.cfg.streams));
   Channel& c = *m.channels.back();
   c.start_connect(ep);
   return c;

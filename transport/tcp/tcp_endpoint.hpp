@@ -36,7 +36,7 @@ struct TcpEndpointConfig {
   Nanos hello_timeout = Nanos::from_s(10);  // an accepted socket must finish its channel by then
   uint32_t max_channels = 64;         // open channels (accepted or connected)
   uint64_t max_send = 64 * 1024;      // bytes of one SEND this endpoint accepts
-  uint64_t seed = 0;                  // memory keys and channel nonces (0: std::random_device)
+  uint64_t seed = 0;                  // memory keys and channel nonces from a seeded stream (0: the kernel's CSPRNG)
 };
 
 struct TcpChannelCounters {
@@ -60,6 +60,9 @@ class TcpChannel {
   virtual void close() = 0;
   [[nodiscard]] virtual TcpChannelCounters counters() const = 0;
   [[nodiscard]] virtual uint32_t streams() const = 0;
+  // The protection domain whose regions this channel's peer may write (memory_registry.hpp).
+  [[nodiscard]] virtual ProtectionDomain protection_domain() const = 0;
+  virtual void set_protection_domain(ProtectionDomain pd) = 0;
 };
 
 class TcpEndpoint {

@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 
 #include <optional>
-#include <random>
 #include <stdexcept>
 
+#include "src/random_source.hpp"
 #include "src/realtime.hpp"
 #include "transport/io/driver.hpp"
 #include "transport/io/endpoint_engine.hpp"
@@ -26,11 +26,6 @@ namespace {
 // while (verifying a shard, descheduled on a loaded host) lets the socket queue the window rather
 // than drop it — as TCP's receive window never exceeds its receive buffer.
 constexpr int kSocketBuffer = 64 << 20;
-
-uint64_t random_u64() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) | rd();
-}
 
 class LonghaulLive final : public LiveTransport {
  public:
@@ -77,7 +72,7 @@ class LonghaulLive final : public LiveTransport {
 
  private:
   static xport::EndpointConfig endpoint_config(const LiveOptions& o) {
-    xport::EndpointConfig c{.seed = random_u64(), .max_connections = o.peer.empty() ? o.max_channels : 2,
+    xport::EndpointConfig c{.random = std::make_shared<SystemRandom>(), .max_connections = o.peer.empty() ? o.max_channels : 2,
                             .accept = o.peer.empty()};
     c.conn.max_udp_payload = o.mtu;
     // A 16 MiB window before the first BDP measurement, so a scheduling hiccup that inflates the RTT

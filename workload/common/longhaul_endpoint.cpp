@@ -47,6 +47,12 @@ LonghaulEndpoint::~LonghaulEndpoint() = default;
 
 MemoryRegion LonghaulEndpoint::register_region(std::span<uint8_t> bytes) { return ep_.memory().register_region(bytes); }
 
+MemoryRegion LonghaulEndpoint::register_region(std::span<uint8_t> bytes, Channel& writer) {
+  xport::Connection& c = connection_of(writer);
+  if (c.protection_domain() == xport::kSharedDomain) c.set_protection_domain(ep_.memory().alloc_domain());
+  return ep_.memory().register_region(bytes, c.protection_domain());
+}
+
 void LonghaulEndpoint::deregister(uint64_t rkey) { ep_.memory().deregister(rkey); }
 
 Channel& LonghaulEndpoint::wrap(xport::Connection& c) {

@@ -23,6 +23,7 @@ class LonghaulEndpoint final : public TransportEndpoint {
   ~LonghaulEndpoint() override;
 
   MemoryRegion register_region(std::span<uint8_t> bytes) override;
+  MemoryRegion register_region(std::span<uint8_t> bytes, Channel& writer) override;
   void deregister(uint64_t rkey) override;
   Channel& connect(Nanos now) override;
   Channel* poll_accept() override;

@@ -45,6 +45,12 @@ TcpTransport::~TcpTransport() = default;
 
 MemoryRegion TcpTransport::register_region(std::span<uint8_t> bytes) { return ep_.memory().register_region(bytes); }
 
+MemoryRegion TcpTransport::register_region(std::span<uint8_t> bytes, Channel& writer) {
+  xport::tcp::TcpChannel& c = channel_of(writer);
+  if (c.protection_domain() == xport::kSharedDomain) c.set_protection_domain(ep_.memory().alloc_domain());
+  return ep_.memory().register_region(bytes, c.protection_domain());
+}
+
 void TcpTransport::deregister(uint64_t rkey) { ep_.memory().deregister(rkey); }
 
 Channel& TcpTransport::wrap(xport::tcp::TcpChannel& c) {

@@ -19,6 +19,7 @@ class TcpTransport final : public TransportEndpoint {
   ~TcpTransport() override;
 
   MemoryRegion register_region(std::span<uint8_t> bytes) override;
+  MemoryRegion register_region(std::span<uint8_t> bytes, Channel& writer) override;
   void deregister(uint64_t rkey) override;
   Channel& connect(Nanos now) override;
   Channel* poll_accept() override;

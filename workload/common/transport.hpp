@@ -59,7 +59,11 @@ class Channel {
 class TransportEndpoint {
  public:
   virtual ~TransportEndpoint() = default;
+  // A region in the shared protection domain: any channel's peer holding its key may write it.
   virtual MemoryRegion register_region(std::span<uint8_t> bytes) = 0;
+  // A region only `writer`'s peer may write: the channel gets a protection domain of its own on
+  // first use, and a WRITE with this key over any other channel fails with kRemoteAccessError.
+  virtual MemoryRegion register_region(std::span<uint8_t> bytes, Channel& writer) = 0;
   virtual void deregister(uint64_t rkey) = 0;
   // A new channel to the endpoint's peer (a client endpoint; throws std::runtime_error when it cannot).
   virtual Channel& connect(Nanos now) = 0;

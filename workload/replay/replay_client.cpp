@@ -32,7 +32,7 @@ ReplayClient::ReplayClient(TransportEndpoint& ep, Channel& data, Channel& ctrl, 
   source_.resize(std::max<uint64_t>(chunk_fwd_, 8));
   region_.resize(std::max<uint64_t>(chunk_rev_, 8));
   fill_replay_pattern(source_);
-  region_rkey_ = ep_.register_region(region_).rkey;
+  region_rkey_ = ep_.register_region(region_, data_).rkey;  // only the data channel's peer writes it
   start_msgs_.resize(ts.size());
   remaining_.resize(ts.size());
   for (const traces::ReplayTransfer& t : ts) remaining_[t.id] = t.bytes;

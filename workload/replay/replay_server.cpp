@@ -148,7 +148,7 @@ void ReplayServer::maybe_ready(Session& s) {
     s.region.assign(region, 0);
     s.source.resize(s.client_region);
     fill_replay_pattern(s.source);
-    s.rkey = ep_.register_region(s.region).rkey;
+    s.rkey = ep_.register_region(s.region, *s.data->ch).rkey;
     s.start_slots.resize(kStartSlots);
     for (uint32_t i = 0; i < kStartSlots; ++i) s.ctrl->ch->post_recv(kWrStartRecv | i, s.start_slots[i].span());
     ready.server_rkey = s.rkey;

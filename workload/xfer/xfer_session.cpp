@@ -312,7 +312,7 @@ bool XferServer::poll(Nanos) {
     s.bytes = regions_.ready(s.region);
     if (s.bytes.empty()) continue;
     s.preparing = false;
-    s.mr = ep_.register_region(s.bytes);
+    s.mr = ep_.register_region(s.bytes, *s.ch);
     s.ready = encode(XferReady{.status = ReadyStatus::kOk, .slots = static_cast<uint32_t>(s.slots), .rkey = s.mr.rkey,
                                .region_bytes = s.bytes.size()});
     s.ch->post_recv(kWrDone, s.done_buf.span());

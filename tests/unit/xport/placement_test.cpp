@@ -237,9 +237,22 @@ TEST_F(WriteFixture, ShortFragmentBeyondItsOperationIsRefused) {
   EXPECT_EQ(p.server().stats().placed_bytes, 100u);
   // ... so a short fragment claiming bytes [100, 200) contradicts it and places nothing.
   inject(p.server(), craft_write(p, 1001, {.flags = wire::kDataFlagShort, .op_id = 1, .frag_off = 100}, payload), p.now);
-  EXPECT_EQ(p.server().stats().dropped_malformed, 1u);
+  EXPECT_EQ(p.server().stats().dropped_contradicting, 1u);
   EXPECT_EQ(p.server().stats().placed_bytes, 100u);
   EXPECT_EQ(region[100], 0xAA);
+  // Nor acknowledged: a sender that believed it delivered would wait for a STATUS that never comes.
+  p.now += Nanos::from_ms(5);
+  bool acked_1000 = false;
+  for (const auto& a : capture(p.server(), p.now)) {
+    for (const auto& f : frames_of(a)) {
+      if (f.type != wire::FrameType::kAck) continue;
+      for (uint8_t i = 0; i < f.ack.range_count; ++i) {
+        acked_1000 = acked_1000 || (f.ack.ranges[i].lo <= 1000 && 1000 <= f.ack.ranges[i].hi);
+        EXPECT_FALSE(f.ack.ranges[i].lo <= 1001 && 1001 <= f.ack.ranges[i].hi);
+      }
+    }
+  }
+  EXPECT_TRUE(acked_1000);
 }
 
 TEST(ShortData, ShortFormWithoutNegotiationIsMalformed) {
