@@ -50,14 +50,11 @@ Connection::Connection(Role role, const ConnectionConfig& cfg, ConnectionId loca
       features_(cfg.features),
       mss_(fragment_size(mtu_)),
       ops_(kMaxOps),
-      retx_(ring_capacity(cfg)),
-      sent_(ring_capacity(cfg)),
       sent_mask_(ring_capacity(cfg) - 1),
       lost_pns_(1024),
       rtt_(cfg.initial_rtt),
       cc_(cfg, fragment_size(mtu_)),
       peer_window_(cfg.initial_window),
-      in_ops_(kMaxOps),
       recvs_(kMaxOps),
       status_queue_(kMaxOps),
       local_window_(std::min(cfg.initial_window, cfg.max_window)),
@@ -65,6 +62,7 @@ Connection::Connection(Role role, const ConnectionConfig& cfg, ConnectionId loca
       last_sent_time_(now) {
   hs_send_pending_ = role == Role::kClient;
   hs_deadline_ = role == Role::kClient ? now : Nanos::max();
+  created_ = now;
 }
 
 // ---- posting ----------------------------------------------------------------------------------
@@ -132,6 +130,20 @@ PostResult Connection::post_recv(uint64_t wr_id, std::span<uint8_t> buffer) {
   return PostResult::kOk;
 }
 
+// The rings (sent packets, retransmissions, inbound operations: megabytes at a large max_window) are
+// allocated once the handshake completes, so a half-open connection — one spoofed INIT — costs
+// only the connection object.
+void Connection::allocate_rings() {
+  if (!sent_.empty()) return;
+  sent_ = std::vector<SentPacket>(sent_mask_ + 1);
+  retx_ = std::vector<FragRef>(sent_mask_ + 1);
+  in_ops_ = std::vector<InOp>(kMaxOps);  // InOp is not movable: built in place
+}
+
+Nanos Connection::server_handshake_deadline() const {
+  return std::min(last_recv_time_ + cfg_.idle_timeout, created_ + cfg_.handshake_timeout);
+}
+
 void Connection::complete_send_op(uint32_t op_id, Status s) {
   SendOp& op = ops_[op_id % kMaxOps];
   if (!op.active || op.op_id != op_id) return;
@@ -168,6 +180,7 @@ void Connection::handle_handshake(const wire::Frame& f, Nanos now) {
     peer_window_ = std::max<uint64_t>(hs.initial_window, 64 * mss_);
     if (hs_attempts_ == 1) rtt_.on_sample(now - hs_sent_time_, Nanos{0});  // Karn: only unambiguous samples
     state_ = State::kEstablished;
+    allocate_rings();
     hs_send_pending_ = false;
     hs_deadline_ = Nanos::max();
     ack_now_ = true;  // our ACK of ACCEPT is what establishes the server
@@ -248,7 +261,7 @@ Nanos Connection::next_timeout() const {
   if (state_ == State::kLost || state_ == State::kClosed) return Nanos::max();
   if (hs_send_pending_) return Nanos{INT64_MIN};
   if (state_ == State::kHandshaking)
-    return role_ == Role::kClient ? hs_deadline_ : last_recv_time_ + cfg_.idle_timeout;
+    return role_ == Role::kClient ? hs_deadline_ : server_handshake_deadline();
   Nanos t = std::min({ack_deadline_, loss_time_, pto_deadline(), last_recv_time_ + cfg_.idle_timeout, op_deadline_});
   if (state_ == State::kEstablished) t = std::min(t, std::max(last_recv_time_, last_sent_time_) + cfg_.keepalive);
   const bool data = has_data_to_send();
@@ -267,7 +280,7 @@ void Connection::on_timeout(Nanos now) {
       if (hs_attempts_ >= cfg_.max_pto_count) return become_lost(Status::kTimeout, now);
       hs_send_pending_ = true;
     }
-    if (role_ == Role::kServer && now - last_recv_time_ >= cfg_.idle_timeout) become_lost(Status::kTimeout, now);
+    if (role_ == Role::kServer && now >= server_handshake_deadline()) become_lost(Status::kTimeout, now);
     return;
   }
   if (now - last_recv_time_ >= cfg_.idle_timeout) return become_lost(Status::kConnectionLost, now);

@@ -111,6 +111,10 @@ class Connection {
   [[nodiscard]] uint32_t pto_count() const { return pto_count_; }
   [[nodiscard]] bool reordering_seen() const { return reordering_seen_; }
   [[nodiscard]] uint64_t outstanding_ops() const { return next_op_id_ - oldest_op_id_; }
+  // Bytes of the per-connection rings, allocated when the handshake completes (0 while half-open).
+  [[nodiscard]] size_t ring_bytes() const {
+    return sent_.capacity() * sizeof(SentPacket) + retx_.capacity() * sizeof(FragRef) + in_ops_.capacity() * sizeof(InOp);
+  }
   [[nodiscard]] const PeerAddr& peer_addr() const { return peer_addr_; }
   void set_peer_addr(const PeerAddr& a) { peer_addr_ = a; }
   // The protection domain whose regions this connection's peer may write (memory_registry.hpp).
@@ -171,6 +175,8 @@ class Connection {
   void handle_handshake(const wire::Frame& f, Nanos now);
   void become_lost(Status why, Nanos now);
   void complete_send_op(uint32_t op_id, Status s);
+  void allocate_rings();
+  [[nodiscard]] Nanos server_handshake_deadline() const;
   PostResult post_op(const SendOp& op, Nanos timeout);
   void expire_ops(Nanos now);
   void maybe_finish_close(Nanos now);
@@ -210,7 +216,7 @@ class Connection {
   Role role_;
   ConnectionConfig cfg_;
   ProtectionDomain pd_ = kSharedDomain;
-  Nanos seen_now_;                     // the latest `now` given (post_* have none of their own)
+  Nanos seen_now_;                    // the latest `now` given (post_* have none of their own)
   Nanos op_deadline_ = Nanos::max();   // no operation deadline before this (a lower bound)
   State state_ = State::kHandshaking;
   ConnectionId local_cid_, peer_cid_ = 0;
@@ -224,8 +230,10 @@ class Connection {
 
   // handshake
   bool hs_send_pending_ = false;
-  uint32_t hs_attempts_ = 0;
+  uint32_t hs_attempts_ = 0;          // INITs (client) or ACCEPTs (server) sent
   Nanos hs_sent_time_{0}, hs_deadline_ = Nanos::max();
+  Nanos created_;
+  uint64_t accept_pn_ = UINT64_MAX;    // server: the last ACCEPT's packet number until acknowledged
 
   // sender: operations, packets, recovery
   std::vector<SendOp> ops_;

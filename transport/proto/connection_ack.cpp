@@ -22,6 +22,14 @@ void Connection::handle_ack(const wire::AckFrame& ack, Nanos now) {
     ++stats_.dropped_malformed;  // acknowledges a packet we never sent
     return;
   }
+  if (accept_pn_ != UINT64_MAX) {  // a server's ACCEPT: the first RTT sample, if it went out once (Karn)
+    for (uint8_t i = 0; i < ack.range_count; ++i) {
+      if (ack.ranges[i].lo > accept_pn_ || accept_pn_ > ack.ranges[i].hi) continue;
+      if (hs_attempts_ == 1) rtt_.on_sample(now - hs_sent_time_, std::min(Nanos::from_us(ack.ack_delay_us), cfg_.max_ack_delay));
+      accept_pn_ = UINT64_MAX;
+      break;
+    }
+  }
   cc::AckEvent ev{.now = now};
   SentPacket* newest = nullptr;
   Nanos newest_sent{INT64_MIN};

@@ -65,6 +65,7 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
     }
     state_ = State::kEstablished;  // the client got our ACCEPT
     hs_send_pending_ = false;
+    allocate_rings();
   }
   bool accepted = true;
   for (wire::FrameReader r(frames); !r.done() && r.next(f) == wire::DecodeError::kOk;) {

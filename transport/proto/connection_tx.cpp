@@ -74,9 +74,11 @@ size_t Connection::send_handshake(Nanos now, std::span<uint8_t> buf) {
     hs_deadline_ = now + cfg_.initial_rtt * 2 * (int64_t{1} << std::min<uint32_t>(hs_attempts_, 20));
     ++hs_attempts_;
   } else {
-    // ACCEPT is tracked like any ack-eliciting packet so the server gets its first RTT sample.
-    SentPacket& p = track(pn, now, n);
-    (void)p;
+    // ACCEPT is not tracked in the rings (a half-open connection has none); the client's ACK of it
+    // gives the server its first RTT sample (handle_ack).
+    accept_pn_ = pn;
+    hs_sent_time_ = now;
+    ++hs_attempts_;
   }
   ++stats_.packets_sent;
   stats_.bytes_sent += n;

@@ -93,6 +93,13 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
     ++stats_.refused;
     return;
   }
+  const auto half_open = std::count_if(conns_.begin(), conns_.end(), [](const auto& k) {
+    return k->role() == Connection::Role::kServer && k->state() == Connection::State::kHandshaking;
+  });
+  if (static_cast<size_t>(half_open) >= cfg_.max_half_open) {
+    ++stats_.refused_half_open;
+    return;
+  }
   auto c = std::make_unique<Connection>(Connection::Role::kServer, cfg_.conn, new_cid(), memory_, cq_, now);
   c->set_peer_addr(from);
   c->on_packet(hdr, frames, datagram.size(), now);

@@ -26,6 +26,9 @@ struct EndpointConfig {
   std::shared_ptr<RandomSource> random;
   uint64_t seed = 1;
   size_t max_connections = 64;
+  // Server connections still in their handshake (one INIT each, possibly spoofed) at most; an INIT
+  // beyond is refused (`refused_half_open`) until one completes or times out (handshake_timeout).
+  size_t max_half_open = 8;
   bool accept = true;            // create connections for incoming INITs
   ConnectionConfig conn{};
   size_t cq_capacity = 65'536;
@@ -37,6 +40,7 @@ struct EndpointStats {
   // A packet for a known connection from an address other than the one validated for it (the
   // connection's peer): an off-path sender who learnt or guessed the id. Dropped before any frame.
   uint64_t dropped_wrong_addr = 0;
+  uint64_t refused_half_open = 0;
 };
 
 class Endpoint {

@@ -76,6 +76,7 @@ struct ConnectionConfig {
   Nanos max_ack_delay = Nanos::from_ms(2);         // receiver ACKs at least this often while data arrives
   uint32_t ack_every = 4;                          // ... or after this many ack-eliciting packets
   Nanos idle_timeout = Nanos::from_s(10);          // nothing received for this long -> lost
+  Nanos handshake_timeout = Nanos::from_s(5);      // a server's half-open connection lives this long at most
   Nanos keepalive = Nanos::from_s(2);              // PING when idle this long (keeps the peer alive)
   uint32_t max_pto_count = 8;                      // consecutive probe timeouts -> peer vanished
   uint64_t initial_window = 4ull << 20;            // flow-control window before a BDP measurement

@@ -246,6 +246,70 @@ TEST(AddressValidation, PacketsWithAValidIdFromAThirdAddressAreDroppedAndCounted
   EXPECT_EQ(server.stats().accepted, 1u);
 }
 
+// ---- limits a stranger cannot exhaust ----------------------------------------------------------
+
+TEST(HalfOpen, ASpoofedInitCostsNoRingsAndAFloodOfThemDelaysARealClientOnlyBriefly) {
+  Endpoint server({.seed = 52, .max_connections = 16, .max_half_open = 8});
+  Endpoint client({.seed = 51, .accept = false});
+  const PeerAddr at_client = addr(1), at_server = addr(2);
+  uint8_t buf[2048];
+  PeerAddr to;
+  // 100 INITs from 100 spoofed addresses, each with another client id; nobody answers the ACCEPTs.
+  Nanos now{0};
+  for (uint8_t i = 0; i < 100; ++i) {
+    Endpoint spoof({.seed = 1000u + i, .accept = false});
+    spoof.connect(at_server, now);
+    const size_t n = spoof.poll_transmit(now, buf, to);
+    ASSERT_GT(n, 0u);
+    PeerAddr from = addr(100);
+    from.raw[1] = i;
+    from.len = 2;
+    server.on_datagram(std::span<const uint8_t>(buf, n), from, now);
+  }
+  EXPECT_EQ(server.connection_count(), 8u);
+  EXPECT_EQ(server.stats().refused_half_open, 92u);
+  size_t rings = 0;
+  server.for_each_connection([&](const Connection& c) { rings += c.ring_bytes(); });
+  EXPECT_EQ(rings, 0u);
+  // The application forgets what its endpoint gave up on (as the workload sessions do).
+  auto reap = [&] {
+    std::vector<ConnectionId> dead;
+    server.for_each_connection([&](const Connection& c) {
+      if (c.state() == Connection::State::kLost) dead.push_back(c.local_cid());
+    });
+    for (ConnectionId id : dead) server.remove(id);
+  };
+  while (server.poll_accept() != nullptr) {
+  }
+  // A real client connects (once the half-open ones time out) and completes a write.
+  Connection& c = client.connect(at_server, now);
+  std::vector<uint8_t> region(1 << 16, 0);
+  const MemoryRegion mr = server.memory().register_region(region);
+  const auto src = pattern(region.size(), 11);
+  bool posted = false;
+  std::optional<Completion> done;
+  Nanos established_at = Nanos::max();
+  for (; now < Nanos::from_s(30) && !done; now += Nanos::from_ms(1)) {
+    client.on_timeout(now);
+    server.on_timeout(now);
+    reap();
+    for (size_t n; (n = client.poll_transmit(now, buf, to)) > 0;) server.on_datagram(std::span<const uint8_t>(buf, n), at_client, now);
+    for (size_t n; (n = server.poll_transmit(now, buf, to)) > 0;)
+      if (to == at_client) client.on_datagram(std::span<const uint8_t>(buf, n), at_server, now);
+    if (c.established() && !posted) {
+      established_at = now;
+      posted = c.post_write({.wr_id = 9, .local = src, .rkey = mr.rkey}) == PostResult::kOk;
+    }
+    done = client.poll_completion();
+  }
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, Status::kSuccess);
+  EXPECT_TRUE(std::equal(src.begin(), src.end(), region.begin()));
+  // In after the half-open ones' handshake_timeout (5 s) and the client's next INIT (backoff).
+  EXPECT_LE(established_at, Nanos::from_s(8));
+  EXPECT_EQ(server.connection_count(), 1u);
+}
+
 // ---- liveness of every operation ------------------------------------------------------------------
 
 // The packet without its STATUS frames (a peer that acknowledges but never answers).
