@@ -13,6 +13,7 @@ expect 2 "ambiguous" -- send --to 127.0.0.1:9 --size 1MiB --transport longhaul-f
 expect 2 "missing \":PORT\"" -- send --to 127.0.0.1 --size 1MiB
 expect 2 "multiple of 8B" -- send --to 127.0.0.1:9 --size 1MiB --shard 1001B
 expect 2 "serve needs --listen ADDR:PORT" -- serve
+expect 2 "--max-region-total (1GiB) must be at least --max-region (4GiB)" -- serve --listen 127.0.0.1:0 --max-region-total 1GiB
 # Nothing listens on the discard port of loopback: the handshake must time out with a clear message.
 expect 2 "handshake timed out" -- send --to 127.0.0.1:9 --size 1MiB --connect-timeout 1s
 [[ $failures -eq 0 ]] || exit 1

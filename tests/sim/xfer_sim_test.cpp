@@ -20,6 +20,8 @@ namespace {
 // A client and a server lh-xfer session on the two sides of a simulated path.
 struct XferPair {
   XferPair(const DirectionConfig& dir, const workload::XferClientConfig& cfg, uint64_t max_region)
+      : XferPair(dir, cfg, workload::XferServerConfig{.max_region = max_region}) {}
+  XferPair(const DirectionConfig& dir, const workload::XferClientConfig& cfg, const workload::XferServerConfig& server_cfg)
       : path(sim, dir, dir, 5),
         client_ep({.seed = 31, .max_connections = 1, .accept = false, .conn = kConn}),
         server_ep({.seed = 32, .max_connections = 4, .conn = kConn}),
@@ -28,7 +30,7 @@ struct XferPair {
         server_surface(server_ep.engine()),
         source(prepared(cfg)),
         shards(cfg.seed),
-        server(server_surface, {.max_region = max_region}, regions),
+        server(server_surface, server_cfg, regions),
         ch(client_surface.connect(sim.now())),
         client(client_surface, ch, cfg, source, shards),
         client_addr(path.add_endpoint(Side::kA, client_ep)) {}
@@ -115,6 +117,45 @@ TEST(XferSim, ServerRefusesARingAboveItsMaxRegion) {
   x.run(Nanos::from_s(5), [&] { return x.client.phase() == workload::XferClient::Phase::kFailed; });
   EXPECT_TRUE(x.client.refused());
   EXPECT_NE(x.client.error().find("exceeds its --max-region"), std::string::npos) << x.client.error();
+}
+
+// The server's memory limits: a transfer whose ring would take the rings held beyond
+// --max-region-total, or one beyond --max-sessions, is told busy (and the client says so).
+TEST(XferSim, ServerToldBusyBeyondItsRegionTotal) {
+  XferPair x(path_direction(BitsPerSecond{1'000'000'000}, Nanos::from_ms(5), Bytes{1 << 20}),
+             {.size = 64ull << 20, .shard = 16ull << 20, .slots = 4},
+             workload::XferServerConfig{.max_region = 1ull << 30, .max_region_total = 32ull << 20});
+  x.run(Nanos::from_s(5), [&] { return x.client.phase() == workload::XferClient::Phase::kFailed; });
+  EXPECT_TRUE(x.client.refused());
+  EXPECT_NE(x.client.error().find("busy"), std::string::npos) << x.client.error();
+}
+
+TEST(XferSim, ServerToldBusyBeyondItsSessionLimit) {
+  const workload::XferClientConfig cfg{.size = 256ull << 20, .shard = 16ull << 20, .slots = 4, .seed = 3};
+  XferPair x(path_direction(BitsPerSecond{1'000'000'000}, Nanos::from_ms(5), Bytes{1 << 20}), cfg,
+             workload::XferServerConfig{.max_region = 1ull << 30, .max_sessions = 1});
+  // A second client on the same side, started at the same time.
+  TransportSimEndpoint ep2({.seed = 33, .max_connections = 1, .accept = false, .conn = XferPair::kConn});
+  workload::LonghaulEndpoint surface2(ep2.engine(), peer_of(x.server_addr));
+  std::vector<uint8_t> source2 = XferPair::prepared(cfg);
+  workload::InlineShards shards2(cfg.seed);
+  workload::Channel& ch2 = surface2.connect(x.sim.now());
+  workload::XferClient client2(surface2, ch2, cfg, source2, shards2);
+  const Address addr2 = x.path.add_endpoint(Side::kA, ep2);
+  using Phase = workload::XferClient::Phase;
+  auto ended = [](const workload::XferClient& c) { return c.phase() == Phase::kDone || c.phase() == Phase::kFailed; };
+  x.run(Nanos::from_s(30), [&] {
+    if (client2.poll(x.sim.now())) x.path.wake(addr2);
+    return ended(x.client) && ended(client2);
+  });
+  // One got the server's only session and moved its bytes; the other was told busy.
+  const bool first_won = x.client.phase() == Phase::kDone;
+  const workload::XferClient& winner = first_won ? x.client : client2;
+  const workload::XferClient& loser = first_won ? client2 : x.client;
+  EXPECT_EQ(winner.phase(), Phase::kDone) << winner.error();
+  EXPECT_EQ(loser.phase(), Phase::kFailed);
+  EXPECT_TRUE(loser.refused());
+  EXPECT_NE(loser.error().find("busy"), std::string::npos) << loser.error();
 }
 
 }  // namespace

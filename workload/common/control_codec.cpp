@@ -108,7 +108,7 @@ DecodeResult decode_body(std::span<const uint8_t> body) {
     using V = std::remove_reference_t<decltype(v)>;
     if constexpr (std::is_enum_v<V>) {
       const auto raw = get<std::underlying_type_t<V>>(p);
-      if (raw > static_cast<std::underlying_type_t<V>>(ReadyStatus::kBadRequest) && error.empty()) {
+      if (raw > static_cast<std::underlying_type_t<V>>(ReadyStatus::kBusy) && error.empty()) {
         error = fmt::format("control message: {} has an unknown status {}", Wire<T>::kName, raw);
       }
       v = static_cast<V>(raw);

@@ -24,7 +24,8 @@ inline constexpr uint8_t kControlVersion = 1;
 inline constexpr size_t kControlHeader = 8;
 inline constexpr size_t kMaxControlMessage = 64;  // bytes, header included
 
-enum class ReadyStatus : uint8_t { kOk = 0, kTooLarge = 1, kBadRequest = 2 };
+// kBusy: the server is at its limit of concurrent transfers or of memory prepared for them.
+enum class ReadyStatus : uint8_t { kOk = 0, kTooLarge = 1, kBadRequest = 2, kBusy = 3 };
 
 struct XferHello {
   uint64_t total_bytes = 0, shard_bytes = 0, seed = 0;

@@ -20,6 +20,9 @@ constexpr uint64_t kWrHello = 1ull << 62;
 constexpr uint64_t kWrReady = kWrHello + 1;
 constexpr uint64_t kWrStartRecv = 1ull << 61;  // | receive slot
 constexpr uint32_t kStartSlots = xport::Connection::kMaxOps;
+// STARTs a session may have waiting at once: the client keeps at most kMaxOps / 2 in flight, so more
+// means a peer trying to grow the server's memory one 16-byte entry per message.
+constexpr size_t kMaxBacklog = kStartSlots;
 
 }  // namespace
 
@@ -44,7 +47,7 @@ struct ReplayServer::Session {
   };
   std::deque<Pending> backlog;  // reverse WRITEs not posted yet (data channel queue full)
   std::unordered_map<uint64_t, uint64_t> checksums;
-  bool ready_sent = false, failed = false;
+  bool ready_sent = false, failed = false, closed = false;
 };
 
 ReplayServer::ReplayServer(TransportEndpoint& ep, const ReplayServerConfig& cfg) : ep_(ep), cfg_(cfg) {}
@@ -57,7 +60,7 @@ ReplayServer::~ReplayServer() {
 
 size_t ReplayServer::open_sessions() const { return sessions_.size(); }
 
-bool ReplayServer::poll(Nanos) {
+bool ReplayServer::poll(Nanos now) {
   posted_ = false;
   while (Channel* c = ep_.poll_accept()) {
     auto k = std::make_unique<Conn>();
@@ -67,7 +70,14 @@ bool ReplayServer::poll(Nanos) {
     conns_.push_back(std::move(k));
   }
   while (auto c = ep_.poll_completion()) on_completion(*c);
-  for (auto& s : sessions_) post_writes(*s);
+  for (auto& s : sessions_) {
+    post_writes(*s);
+    if (s->failed && !s->closed) {  // refused (region, START, message) or a WRITE failed: end it
+      s->closed = true;
+      for (Conn* c : {s->data, s->ctrl})
+        if (c != nullptr) c->ch->close(now);
+    }
+  }
   reap();
   return posted_;
 }
@@ -98,7 +108,7 @@ void ReplayServer::on_completion(const Completion& comp) {
   if (slot >= s->start_slots.size()) return;
   const auto m = decode_as<ReplayStart>(std::span<const uint8_t>(s->start_slots[slot].bytes.data(), comp.byte_len));
   c->ch->post_recv(comp.wr_id, s->start_slots[slot].span());
-  if (!m.ok || m.value.bytes == 0 || m.value.bytes > cfg_.max_start) {
+  if (!m.ok || m.value.bytes == 0 || m.value.bytes > cfg_.max_start || s->backlog.size() >= kMaxBacklog) {
     ++stats_.refused;
     s->failed = true;
     return;

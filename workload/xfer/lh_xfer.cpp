@@ -107,12 +107,17 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   Common sc;
-  std::string listen, s_max_region = "4GiB";
+  std::string listen, s_max_region = "4GiB", s_max_region_total = "8GiB";
+  unsigned max_sessions = 16;
   bool once = false;
   CLI::App* serve = app.add_subcommand("serve", "accept transfers and verify every shard");
   serve->add_option("--listen", listen, "ADDR:PORT to bind, e.g. 0.0.0.0:9000 or [::]:9000");
   serve->add_flag("--once", once, "exit after one transfer (exit code 0 only if it verified)");
   serve->add_option("--max-region", s_max_region, "largest region a transfer may register (e.g. 4GiB)");
+  serve->add_option("--max-sessions", max_sessions, "transfers holding a region at once (default 16); more are told busy")
+      ->check(CLI::Range(1u, 1024u));
+  serve->add_option("--max-region-total", s_max_region_total,
+                    "bytes of all transfers' regions together (default 8GiB); more are told busy");
   add_common(serve, sc);
 
   Common cc;
@@ -158,6 +163,10 @@ int main(int argc, char** argv) {
       o.io_stats = sc.io_stats;
       o.xfer.max_region = parse_flag("--max-region", s_max_region, lh::parse_bytes).n;
       if (o.xfer.max_region == 0) throw Fail("--max-region must be above 0B");
+      o.xfer.max_sessions = max_sessions;
+      o.xfer.max_region_total = parse_flag("--max-region-total", s_max_region_total, lh::parse_bytes).n;
+      if (o.xfer.max_region_total < o.xfer.max_region)
+        throw Fail("--max-region-total (" + s_max_region_total + ") must be at least --max-region (" + s_max_region + ")");
       return lh::workload::run_xfer_server(o);
     }
     if (to.empty() || s_size.empty()) throw Fail("send needs --to ADDR:PORT and --size SIZE");

@@ -133,7 +133,9 @@ void XferClient::on_completion(const Completion& c, Nanos now) {
       refused_ = true;
       return fail(ch_.peer() + " refused the transfer: " +
                   (r.value.status == ReadyStatus::kTooLarge ? "the region (slots x shard) exceeds its --max-region"
-                                                            : "bad request"));
+                   : r.value.status == ReadyStatus::kBusy
+                       ? "it is busy (at its --max-sessions or --max-region-total); try again later"
+                       : "bad request"));
     }
     if (r.value.region_bytes < source_.size()) return fail(ch_.peer() + " registered a region smaller than the ring");
     rkey_ = r.value.rkey;
@@ -219,6 +221,7 @@ struct XferServer::Session {
   MessageBuffer hello_buf, done_buf;
   EncodedMessage ready, report;
   uint64_t region = 0;  // RegionSource handle (0: none)
+  uint64_t region_len = 0;
   std::span<uint8_t> bytes;
   MemoryRegion mr{};
   bool preparing = false;
@@ -257,8 +260,22 @@ void XferServer::on_hello(Session& s, const XferHello& h) {
     posted_ = true;
     return;
   }
+  uint32_t holding = 0;
+  uint64_t held = 0;
+  for (const auto& o : sessions_) {
+    if (o->region == 0) continue;
+    ++holding;
+    held += o->region_len;
+  }
+  if (holding >= cfg_.max_sessions || held + len > cfg_.max_region_total) {
+    s.ready = encode(XferReady{.status = ReadyStatus::kBusy});
+    s.ch->post_send(kWrReady, s.ready.span());
+    posted_ = true;
+    return;
+  }
   s.result.got_hello = true;
   s.result.shards = nshards;
+  s.region_len = len;
   s.region = regions_.request(len);  // READY (with the rkey) follows once the region is ready
   s.preparing = true;
 }

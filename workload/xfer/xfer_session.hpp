@@ -159,6 +159,11 @@ struct XferServerResult {
 
 struct XferServerConfig {
   uint64_t max_region = 4ull << 30;  // largest target ring one transfer may make the server prepare
+  // Transfers holding a target ring at once, and the bytes of all their rings: a HELLO beyond either
+  // is answered kBusy (the client says so and exits), so peers cannot make the server reserve
+  // more memory than these allow.
+  uint32_t max_sessions = 16;
+  uint64_t max_region_total = 8ull << 30;
 };
 
 class XferServer {
