@@ -71,7 +71,7 @@ PostResult Connection::post_write(const WriteRequest& req) {
   if (state_ != State::kHandshaking && state_ != State::kEstablished) return PostResult::kClosed;
   if (close_requested_) return PostResult::kClosed;
   if (req.local.empty() || req.remote_offset > UINT64_MAX - req.local.size()) return PostResult::kInvalid;
-  if (next_op_id_ - oldest_op_id_ >= kMaxOps) return PostResult::kQueueFull;
+  if (next_op_id_ - oldest_op_id_ >= kMaxOps || at_completion_share()) return PostResult::kQueueFull;
   return post_op(SendOp{.op_id = next_op_id_, .active = true, .is_send = false, .has_imm = req.imm.has_value(),
                         .imm = req.imm.value_or(0), .wr_id = req.wr_id, .key = req.rkey, .base_off = req.remote_offset,
                         .checksum = req.checksum ? *req.checksum : xxh3_64(req.local.data(), req.local.size()),
@@ -83,7 +83,7 @@ PostResult Connection::post_send(uint64_t wr_id, std::span<const uint8_t> messag
   if (state_ != State::kHandshaking && state_ != State::kEstablished) return PostResult::kClosed;
   if (close_requested_) return PostResult::kClosed;
   if (message.empty()) return PostResult::kInvalid;
-  if (next_op_id_ - oldest_op_id_ >= kMaxOps) return PostResult::kQueueFull;
+  if (next_op_id_ - oldest_op_id_ >= kMaxOps || at_completion_share()) return PostResult::kQueueFull;
   return post_op(SendOp{.op_id = next_op_id_, .active = true, .is_send = true, .has_imm = false, .imm = 0,
                         .wr_id = wr_id, .key = next_send_ordinal_++, .base_off = 0,
                         .checksum = xxh3_64(message.data(), message.size()), .data = message.data(),
@@ -124,7 +124,7 @@ PostResult Connection::post_recv(uint64_t wr_id, std::span<uint8_t> buffer) {
   if (state_ != State::kHandshaking && state_ != State::kEstablished) return PostResult::kClosed;
   if (buffer.empty()) return PostResult::kInvalid;
   while (recv_oldest_ < recv_posted_ && recvs_[recv_oldest_ % kMaxOps].done) ++recv_oldest_;
-  if (recv_posted_ - recv_oldest_ >= kMaxOps) return PostResult::kQueueFull;
+  if (recv_posted_ - recv_oldest_ >= kMaxOps || at_completion_share()) return PostResult::kQueueFull;
   recvs_[recv_posted_ % kMaxOps] = PostedRecv{wr_id, buffer.data(), buffer.size(), false};
   ++recv_posted_;
   return PostResult::kOk;

@@ -138,6 +138,7 @@ class Connection {
     uint32_t op_id = 0;
     Phase phase = Phase::kFree;
     bool is_send = false, have_last = false, has_imm = false, status_queued = false, status_acked = false;
+    bool deferred = false;  // finished, its completion and STATUS held for room in the queue
     Status result = Status::kSuccess;
     uint32_t imm = 0;
     uint64_t key = 0, base_off = 0, total = 0, checksum = 0, received = 0, recv_wr_id = 0;
@@ -175,6 +176,14 @@ class Connection {
   void handle_handshake(const wire::Frame& f, Nanos now);
   void become_lost(Status why, Nanos now);
   void complete_send_op(uint32_t op_id, Status s);
+  // Completions this connection holds in the queue or has promised (outstanding ops, posted receives).
+  [[nodiscard]] size_t completions_reserved() const {
+    return cq_.pending(local_cid_) + (next_op_id_ - oldest_op_id_) + (recv_posted_ - recv_oldest_);
+  }
+  bool at_completion_share() {
+    while (recv_oldest_ < recv_posted_ && recvs_[recv_oldest_ % kMaxOps].done) ++recv_oldest_;
+    return completions_reserved() >= cq_.share();
+  }
   void allocate_rings();
   [[nodiscard]] Nanos server_handshake_deadline() const;
   PostResult post_op(const SendOp& op, Nanos timeout);
@@ -185,6 +194,7 @@ class Connection {
   bool handle_data(const wire::DataFrame& d, Nanos now);
   InOp* inbound_op(const wire::DataFrame& d, bool& drop);
   void finish_inbound(InOp& op);
+  void deliver_deferred();
   void queue_status(InOp& op, Status s);
   void handle_status(const wire::StatusFrame& st);
   void record_received(uint64_t pn, bool ack_eliciting, Nanos now);
@@ -216,6 +226,7 @@ class Connection {
   Role role_;
   ConnectionConfig cfg_;
   ProtectionDomain pd_ = kSharedDomain;
+  uint32_t deferred_ = 0;              // inbound operations whose completion waits for queue room
   Nanos seen_now_;                    // the latest `now` given (post_* have none of their own)
   Nanos op_deadline_ = Nanos::max();   // no operation deadline before this (a lower bound)
   State state_ = State::kHandshaking;

@@ -147,6 +147,7 @@ Connection::InOp* Connection::inbound_op(const wire::DataFrame& d, bool& drop) {
   op.base_off = d.base_off;
   op.total = d.total_len;
   op.received = 0;
+  if (op.deferred) op.deferred = false, --deferred_;  // (only an initiator moving past it gets here)
   op.have_last = op.has_imm = op.status_queued = op.status_acked = false;
   op.dest = nullptr;
   op.phase = InOp::Phase::kActive;
@@ -243,6 +244,17 @@ void Connection::finish_inbound(InOp& op) {
   const bool intact = hash == op.checksum;
   const Status s = intact ? Status::kSuccess : Status::kIntegrityError;
   if (!intact) ++stats_.integrity_errors;
+  if (!op.is_send && at_completion_share()) {
+    // The application has not polled this connection's share of the queue: hold the completion and
+    // the STATUS until it does (deliver_deferred). The initiator, without STATUS, keeps the
+    // operation — at kMaxOps of them its posts are refused: the backpressure reaches the peer.
+    op.result = s;
+    op.phase = InOp::Phase::kDone;
+    op.deferred = true;
+    ++deferred_;
+    ++stats_.deferred_completions;
+    return;
+  }
   if (op.is_send) {
     recvs_[op.key % kMaxOps].done = true;
     cq_.push(Completion{.wr_id = op.recv_wr_id, .conn = local_cid_, .kind = OpKind::kRecv, .status = s,
@@ -253,6 +265,19 @@ void Connection::finish_inbound(InOp& op) {
                         .remote_offset = op.base_off});
   }
   queue_status(op, s);
+}
+
+void Connection::deliver_deferred() {
+  for (InOp& op : in_ops_) {
+    if (deferred_ == 0 || at_completion_share()) return;
+    if (!op.deferred) continue;
+    op.deferred = false;
+    --deferred_;
+    cq_.push(Completion{.wr_id = 0, .conn = local_cid_, .kind = OpKind::kRemoteWrite, .status = op.result,
+                        .has_imm = op.has_imm, .imm = op.imm, .byte_len = op.total, .rkey = op.key,
+                        .remote_offset = op.base_off});
+    queue_status(op, op.result);
+  }
 }
 
 void Connection::queue_status(InOp& op, Status s) {

@@ -43,6 +43,7 @@ bool Connection::can_send_eliciting(size_t size) const {
 size_t Connection::poll_transmit(Nanos now, std::span<uint8_t> buf) {
   if (state_ == State::kLost || state_ == State::kClosed || buf.size() < mtu_) return 0;
   seen_now_ = std::max(seen_now_, now);
+  if (deferred_ > 0) deliver_deferred();
   if (eliciting_in_flight_ == 0) oldest_unacked_pn_ = next_pn_;
   if (hs_send_pending_) return send_handshake(now, buf);
   if (state_ == State::kHandshaking) return 0;

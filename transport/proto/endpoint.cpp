@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace lh::xport {
 
@@ -11,6 +12,15 @@ Endpoint::Endpoint(const EndpointConfig& cfg)
       random_(cfg.random != nullptr ? cfg.random : std::make_shared<SeededRandom>(cfg.seed, 0x6370)),
       memory_(cfg.random != nullptr ? MemoryRegistry(cfg.random, cfg.max_regions) : MemoryRegistry(cfg.seed, cfg.max_regions)),
       cq_(cfg.cq_capacity) {
+  // Each connection's share of the completion queue must hold what it can promise (an outstanding
+  // operation and a posted receive per slot) with room for inbound operations.
+  const size_t share = cfg.max_connections == 0 ? cfg.cq_capacity : cfg.cq_capacity / cfg.max_connections;
+  if (share < kMinCompletionShare)
+    throw std::invalid_argument("Endpoint: cq_capacity " + std::to_string(cfg.cq_capacity) + " leaves " +
+                                std::to_string(share) + " completions per connection for " +
+                                std::to_string(cfg.max_connections) + " connections; each needs at least " +
+                                std::to_string(kMinCompletionShare));
+  cq_.set_share(share);
   conns_.reserve(cfg.max_connections);
   accepted_.reserve(cfg.max_connections);
 }

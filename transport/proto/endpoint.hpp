@@ -19,6 +19,10 @@
 
 namespace lh::xport {
 
+// Completion-queue records one connection needs at least: a completion for each of its outstanding
+// operations and posted receives, and some room for operations its peer starts.
+inline constexpr size_t kMinCompletionShare = 2 * Connection::kMaxOps + 64;
+
 struct EndpointConfig {
   // Where connection ids and rkeys come from. Drivers facing a network pass SystemRandom; without
   // one the endpoint draws them from a reproducible stream under `seed` (simulations, tests) — which
@@ -31,7 +35,7 @@ struct EndpointConfig {
   size_t max_half_open = 8;
   bool accept = true;            // create connections for incoming INITs
   ConnectionConfig conn{};
-  size_t cq_capacity = 65'536;
+  size_t cq_capacity = 65'536;  // shared by the connections: each gets cq_capacity / max_connections
   size_t max_regions = 64;
 };
 

@@ -100,6 +100,7 @@ struct ConnectionStats {
   uint64_t dropped_unannounced = 0;  // short-form fragment of an operation the target does not know
   uint64_t dropped_contradicting = 0;  // fragment disagreeing with its operation's first (unacknowledged)
   uint64_t ops_timed_out = 0;        // initiator: operations failed with kTimeout (deadline, no STATUS)
+  uint64_t deferred_completions = 0;  // inbound WRITEs finished while the connection's queue share was full
   uint64_t ops_abandoned = 0;        // target: unfinished operations the initiator moved past (it timed them out)
   uint64_t integrity_errors = 0;
   uint64_t placed_bytes = 0;

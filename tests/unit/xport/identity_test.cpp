@@ -119,7 +119,8 @@ TEST(Identity, EndpointDrawsIdsAndKeysFromTheSourceItIsGiven) {
 
 // Two clients of one server; the server's connection to each has a domain of its own.
 struct TwoClients {
-  TwoClients() : a1(31), a2(32), server_mem(33) {
+  explicit TwoClients(size_t cq_capacity = 65'536) : a1(31), a2(32), server_mem(33), server_cq(cq_capacity) {
+    server_cq.set_share(cq_capacity / 2);
     a1.conn = std::make_unique<Connection>(Connection::Role::kClient, ConnectionConfig{}, 0xA1, a1.mem, a1.cq, now);
     a2.conn = std::make_unique<Connection>(Connection::Role::kClient, ConnectionConfig{}, 0xA2, a2.mem, a2.cq, now);
     s1 = std::make_unique<Connection>(Connection::Role::kServer, ConnectionConfig{}, 0xB1, server_mem, server_cq, now);
@@ -308,6 +309,65 @@ TEST(HalfOpen, ASpoofedInitCostsNoRingsAndAFloodOfThemDelaysARealClientOnlyBrief
   // In after the half-open ones' handshake_timeout (5 s) and the client's next INIT (backoff).
   EXPECT_LE(established_at, Nanos::from_s(8));
   EXPECT_EQ(server.connection_count(), 1u);
+}
+
+// ---- completion queue shares -----------------------------------------------------------------------
+
+TEST(CompletionShare, AnEndpointRefusesAQueueTooSmallForItsConnections) {
+  try {
+    Endpoint ep({.max_connections = 64, .cq_capacity = 1024});
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "Endpoint: cq_capacity 1024 leaves 16 completions per connection for 64 connections; "
+                           "each needs at least 576");
+  }
+}
+
+TEST(CompletionShare, APeerFloodingWritesCannotCrowdOutAnothersCompletions) {
+  TwoClients t(2 * 640);
+  ASSERT_TRUE(t.s1->established() && t.s2->established());
+  std::vector<uint8_t> r1(4096), r2(4096);
+  const MemoryRegion m1 = t.server_mem.register_region(r1, t.s1->protection_domain());
+  const MemoryRegion m2 = t.server_mem.register_region(r2, t.s2->protection_domain());
+  const std::vector<uint8_t> small(8, 0x5A);
+  // Client 1 keeps posting 8-byte WRITEs; the server application polls nothing for a while.
+  uint64_t posted = 0;
+  auto feed = [&] {
+    while (posted < 2000 && t.a1.conn->post_write({.wr_id = posted, .local = small, .rkey = m1.rkey}) == PostResult::kOk)
+      ++posted;
+  };
+  const Nanos until = t.now + Nanos::from_s(2);
+  t.run([&] {
+    feed();
+    return t.now >= until;
+  });
+  EXPECT_EQ(t.server_cq.pending(t.s1->local_cid()), 640u);  // its share, and not one more
+  EXPECT_GT(t.s1->stats().deferred_completions, 0u);
+  EXPECT_EQ(t.a1.conn->outstanding_ops(), Connection::kMaxOps);  // the backpressure reached client 1
+  EXPECT_EQ(t.a1.conn->state(), Connection::State::kEstablished);
+  EXPECT_EQ(t.server_cq.overflows(), 0u);
+  // Client 2's write still lands, and its completion is there for the server.
+  ASSERT_EQ(t.a2.conn->post_write({.wr_id = 1, .local = small, .rkey = m2.rkey}), PostResult::kOk);
+  t.run([&] { return !t.a2.cq.empty(); });
+  ASSERT_EQ(t.a2.completions().at(0).status, Status::kSuccess);
+  EXPECT_EQ(t.server_cq.pending(t.s2->local_cid()), 1u);
+  // Once the server polls, client 1's writes all complete.
+  uint64_t done = 0;
+  t.run([&] {
+    feed();
+    while (t.server_cq.poll()) {
+    }
+    for (const auto& c : t.a1.completions()) {
+      done += c.status == Status::kSuccess;
+      if (c.status != Status::kSuccess) ADD_FAILURE() << to_string(c.status);
+    }
+    return done == 2000;
+  });
+  EXPECT_EQ(done, 2000u) << "client state " << static_cast<int>(t.a1.conn->state()) << " posted " << posted
+                         << " outstanding " << t.a1.conn->outstanding_ops() << " pto " << t.a1.conn->pto_count()
+                         << " in flight " << t.a1.conn->bytes_in_flight() << " deferred "
+                         << t.s1->stats().deferred_completions << " pending " << t.server_cq.pending(t.s1->local_cid());
+  EXPECT_EQ(t.server_cq.overflows(), 0u);
 }
 
 // ---- liveness of every operation ------------------------------------------------------------------
