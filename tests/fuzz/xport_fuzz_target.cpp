@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "transport/proto/connection.hpp"
+#include "tests/fuzz/reseal.hpp"
 #include "transport/proto/wire.hpp"
 
 namespace lh::xport::fuzz {
@@ -76,15 +77,6 @@ struct Harness {
     }
   }
 };
-
-void reseal(std::vector<uint8_t>& d, ConnectionId dest) {
-  if (d.size() < wire::kHeaderSize + wire::kCrcSize) return;
-  d[0] = wire::kVersion;
-  d[1] = 0;
-  for (int i = 0; i < 8; ++i) d[2 + i] = static_cast<uint8_t>(dest >> (8 * i));
-  const uint32_t crc = wire::crc32c({d.data(), d.size() - wire::kCrcSize});
-  for (int i = 0; i < 4; ++i) d[d.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
-}
 
 }  // namespace
 
