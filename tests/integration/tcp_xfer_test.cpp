@@ -181,6 +181,17 @@ TEST(TcpXfer, UnknownCongestionControlIsAClearConfigErrorBeforeConnecting) {
   }
 }
 
+TEST(TcpXfer, MoreChannelsThanTheCompletionQueueHoldsIsAConfigError) {
+  try {
+    xport::tcp::TcpEndpoint ep({.max_channels = 100});
+    FAIL() << "expected TcpError";
+  } catch (const TcpError& e) {
+    EXPECT_EQ(e.kind(), TcpError::Kind::kConfig);
+    EXPECT_STREQ(e.what(), "max_channels must be from 1 to 85 (each channel may hold 768 of the 65536 completion records)");
+  }
+  EXPECT_NO_THROW(xport::tcp::TcpEndpoint({.max_channels = 85}));
+}
+
 TEST(TcpXfer, RefusedConnectionIsUnreachable) {
   const std::string to = "127.0.0.1:" + std::to_string(closed_port());
   xport::tcp::TcpEndpoint ep({});

@@ -675,6 +675,16 @@ TcpEndpoint::TcpEndpoint(const TcpEndpointConfig& cfg) : impl_(std::make_unique<
   if (cfg.streams == 0 || cfg.streams > kMaxStreams) {
     throw TcpError(TcpError::Kind::kConfig, "streams must be from 1 to " + std::to_string(kMaxStreams));
   }
+  // A channel holds at most kMaxOps completions of each kind — its own operations, the peer's WRITEs
+  // (their STATUS goes back only once the application polled the completion, so the peer can have no
+  // more in flight) and its posted receives — so the shared queue never overflows when every
+  // channel's three kMaxOps fit in it.
+  const size_t most = impl_->cq.capacity() / (3 * kMaxOps);
+  if (cfg.max_channels == 0 || cfg.max_channels > most) {
+    throw TcpError(TcpError::Kind::kConfig, "max_channels must be from 1 to " + std::to_string(most) + " (each channel may hold " +
+                                                std::to_string(3 * kMaxOps) + " of the " +
+                                                std::to_string(impl_->cq.capacity()) + " completion records)");
+  }
 }
 
 TcpEndpoint::~TcpEndpoint() {
