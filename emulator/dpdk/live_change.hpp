@@ -65,10 +65,13 @@ class LiveSlot {
   LiveSlot(const LiveSlot&) = delete;
   LiveSlot& operator=(const LiveSlot&) = delete;
 
-  // Control thread: stage `next` for generation `gen`. False (nothing staged) while a withdrawn
-  // offer is still held by a worker stuck in poll().
-  bool offer(std::unique_ptr<T> next, uint64_t gen) noexcept {
-    if (!reclaim(Nanos::from_ms(1))) return false;
+  // Control thread: stage `next` for generation `gen`. Waits up to `grace` for what the slot still
+  // holds: a committed part the worker has not adopted yet (never overwritten — it would be lost
+  // for this direction while the others took it), or a withdrawn one a worker is still reading.
+  // False (nothing staged) if it is still there after `grace`.
+  bool offer(std::unique_ptr<T> next, uint64_t gen, Nanos grace) noexcept {
+    if (!wait_until([&] { return staged_.load(std::memory_order_acquire) == nullptr; }, grace)) return false;
+    if (!reclaim(grace)) return false;
     staged_gen_.store(gen, std::memory_order_release);
     staged_.store(next.release(), std::memory_order_seq_cst);
     return true;
@@ -141,7 +144,7 @@ ChangeResult change_all(ChangeClock& clock, const std::vector<LiveSlot<T>*>& slo
                         std::vector<std::unique_ptr<T>> models, Nanos timeout) {
   const uint64_t gen = clock.next();
   for (size_t i = 0; i < slots.size(); ++i) {
-    if (!slots[i]->offer(std::move(models[i]), gen)) {   // a worker is stuck: take back what was offered
+    if (!slots[i]->offer(std::move(models[i]), gen, timeout)) {   // a worker is stuck: take back what was offered
       for (size_t j = 0; j < i; ++j) slots[j]->withdraw();
       return ChangeResult::kTimedOut;
     }

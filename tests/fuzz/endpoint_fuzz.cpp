@@ -72,8 +72,9 @@ struct Harness {
       }
       if (conns[i]->established() && conns[i]->outstanding_ops() < 4) {
         const MemoryRegion& mr = i == 0 ? shared : owned;
-        conns[i]->post_write({.wr_id = 1, .local = std::span(src).first(1 + (now.ns / 1000) % src.size()),
-                              .rkey = mr.rkey, .remote_offset = (now.ns / 7) % 64});
+        const auto t = static_cast<uint64_t>(now.ns);
+        conns[i]->post_write({.wr_id = 1, .local = std::span(src).first(1 + (t / 1000) % src.size()),
+                              .rkey = mr.rkey, .remote_offset = (t / 7) % 64});
       }
       while (c.poll_completion()) {
       }

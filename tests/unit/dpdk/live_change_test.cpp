@@ -114,6 +114,29 @@ TEST(LiveChange, AChangeBeforeTheWorkersStartWaitsForThem) {
   EXPECT_EQ(wb.current(), 11u);
 }
 
+// A worker that acknowledged a change but had not adopted it yet when the next change came (its
+// post-commit wait timed out on a loaded machine): the committed part must stay until it is adopted.
+// Overwriting it lost that direction's part while the others took it (found by the race test below).
+TEST(LiveChange, ACommittedPartIsNeverOverwrittenBeforeItsWorkerAdoptsIt) {
+  ChangeClock clock;
+  LiveSlot<Part> a, b;
+  Worker wa(a, clock), wb(b, clock);
+  wa.start();
+  std::thread once([&] {  // b's worker answers the offer once, then stalls
+    while (b.empty()) std::this_thread::yield();
+    wb.poll_once();
+  });
+  EXPECT_EQ(change_all<Part>(clock, {&a, &b}, parts(5, 2), Nanos::from_ms(200)), ChangeResult::kCommitted);
+  once.join();
+  EXPECT_EQ(wa.current(), 5u);
+  EXPECT_EQ(wb.current(), 0u);  // committed, not adopted yet
+  // The next change cannot be offered to b while b still holds its committed part: nothing changes.
+  EXPECT_EQ(change_all<Part>(clock, {&a, &b}, parts(6, 2), Nanos::from_ms(50)), ChangeResult::kTimedOut);
+  wb.poll_once();
+  EXPECT_EQ(wb.current(), 5u);
+  EXPECT_EQ(wa.current(), 5u);
+}
+
 // PATCHes racing start-up and each other (short deadlines, so some time out): every worker ends on
 // the last committed generation's value, and no worker ever adopts a value that was not committed.
 TEST(LiveChange, ChangesRacingStartUpLeaveEveryWorkerOnTheLastCommittedOne) {
