@@ -41,12 +41,14 @@ std::string_view to_std(beast::string_view v) { return {v.data(), v.size()}; }
 template <typename Protocol>
 class Session : public std::enable_shared_from_this<Session<Protocol>> {
  public:
+  // `open_sessions` is shared: a session's last handler may run after the listener is gone (the
+  // server stopping), and its count must still be there to decrement.
   Session(typename Protocol::socket socket, Backend& backend, const ServerConfig& config, const RequestPolicy& policy,
-          size_t& open_sessions)
-      : stream_(std::move(socket)), backend_(backend), config_(config), policy_(policy), open_(open_sessions) {
-    ++open_;
+          std::shared_ptr<size_t> open_sessions)
+      : stream_(std::move(socket)), backend_(backend), config_(config), policy_(policy), open_(std::move(open_sessions)) {
+    ++*open_;
   }
-  ~Session() { --open_; }
+  ~Session() { --*open_; }
 
   void run() { read_header(); }
   // Answers 503 and closes: the server is at its connection limit.
@@ -170,7 +172,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   Backend& backend_;
   const ServerConfig& config_;
   const RequestPolicy& policy_;
-  size_t& open_;
+  std::shared_ptr<size_t> open_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
@@ -201,7 +203,7 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
       // Every session runs on this one thread: the count needs no lock.
       auto session = std::make_shared<Session<Protocol>>(std::move(socket), self->backend_, self->config_,
                                                          self->policy_, self->open_sessions_);
-      if (self->open_sessions_ > self->config_.max_connections) {
+      if (*self->open_sessions_ > self->config_.max_connections) {
         session->refuse();
       } else {
         session->run();
@@ -225,7 +227,7 @@ class Listener : public std::enable_shared_from_this<Listener<Protocol>> {
   Backend& backend_;
   const ServerConfig& config_;
   const RequestPolicy& policy_;
-  size_t open_sessions_ = 0;
+  std::shared_ptr<size_t> open_sessions_ = std::make_shared<size_t>(0);
 };
 
 // Removes a stale socket file left by a process that died; refuses a socket someone still listens
