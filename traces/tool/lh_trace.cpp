@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "src/cli_parse.hpp"
 #include "traces/from_pcap_command.hpp"
 #include "traces/tool/commands.hpp"
 #ifdef LH_TRACE_REPLAY
@@ -24,15 +25,8 @@ int main(int argc, char** argv) {
 #ifdef LH_TRACE_REPLAY
   lh::workload::add_replay_command(app);
 #endif
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lh-trace: %s (see lh-trace --help)\n", e.what());
-    return 2;
+  try {  // the subcommands run from CLI11's callbacks, inside the parse
+    if (const auto code = lh::parse_command_line(app, argc, argv, "lh-trace")) return *code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lh-trace: %s\n", e.what());
     return 1;

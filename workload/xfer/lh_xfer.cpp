@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "src/cli_parse.hpp"
 #include "src/host_port.hpp"
 #include "src/units.hpp"
 #include "transport/tcp/tcp_error.hpp"
@@ -135,16 +136,7 @@ int main(int argc, char** argv) {
   send->add_option("--connect-timeout", s_connect, "handshake deadline (e.g. 3s)");
   add_common(send, cc);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "lh-xfer: %s (see lh-xfer --help)\n", e.what());
-    return 2;
-  }
+  if (const auto code = lh::parse_command_line(app, argc, argv, "lh-xfer")) return *code;
 
   try {
     const Common& c = serve->parsed() ? sc : cc;
