@@ -28,7 +28,7 @@ constexpr size_t kCanary = 64, kRegion = 16 << 10;
 constexpr uint8_t kCanaryByte = 0xC5;
 constexpr size_t kMaxConnections = 6, kMaxHalfOpen = 3;
 // Small rings (1 MiB window) keep one input cheap; the ring logic is the same at any size.
-constexpr ConnectionConfig kConn{.initial_window = 1 << 20, .max_window = 1 << 20};
+const ConnectionConfig kConn{.initial_window = 1 << 20, .max_window = 1 << 20};
 
 PeerAddr addr(uint8_t tag) {
   PeerAddr a;

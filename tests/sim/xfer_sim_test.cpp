@@ -62,7 +62,7 @@ struct XferPair {
     return v;
   }
 
-  static constexpr xport::ConnectionConfig kConn{.max_udp_payload = 1472, .initial_window = 16ull << 20};
+  static inline const xport::ConnectionConfig kConn{.max_udp_payload = 1472, .initial_window = 16ull << 20};
   Simulator sim;
   Dumbbell path;
   TransportSimEndpoint client_ep, server_ep;

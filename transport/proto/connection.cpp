@@ -8,12 +8,25 @@
 
 #include <algorithm>
 #include <bit>
+#include <stdexcept>
 
 namespace lh::xport {
 namespace {
 
-uint64_t fragment_size(uint16_t mtu) {
-  return mtu - wire::kHeaderSize - wire::kCrcSize - wire::kDataFrameSize - wire::kDataLastExtra;
+uint64_t fragment_size(uint16_t mtu, bool is_protected = false) {
+  return mtu - wire::packet_overhead(is_protected) - wire::kDataFrameSize - wire::kDataLastExtra;
+}
+
+psp::Mode psp_mode(Protection p) { return p == Protection::kGmac ? psp::Mode::kGmac : psp::Mode::kAesGcm; }
+uint8_t auth_mode(Protection p) { return p == Protection::kGmac ? 2 : 1; }
+
+// The AUTH frame is the last frame of a handshake packet; its MAC covers every frame byte before it.
+bool auth_verifies(const psp::ConnectionProtection& p, bool init, uint64_t context, std::span<const uint8_t> frames,
+                   const wire::AuthFrame& a) {
+  if (frames.size() < wire::kMacSize) return false;
+  const auto mac = psp::handshake_mac(p.hs_key(), init ? psp::kInitLabel : psp::kAcceptLabel, context,
+                                      frames.first(frames.size() - wire::kMacSize));
+  return psp::mac_equal(mac, a.mac);
 }
 
 // Sent-packet ring: room for twice the largest window in full-size packets (ACK-only packets use
@@ -25,6 +38,23 @@ uint64_t ring_capacity(const ConnectionConfig& cfg) {
 
 }  // namespace
 
+std::string_view to_string(Protection p) {
+  switch (p) {
+    case Protection::kNone: return "plaintext";
+    case Protection::kAesGcm: return "aes-256-gcm";
+    case Protection::kGmac: return "gmac";
+  }
+  return "unknown";
+}
+
+bool verify_init_auth(std::span<const uint8_t, 32> hs_key, std::span<const uint8_t> frames, const wire::AuthFrame& a) {
+  if (frames.size() < wire::kMacSize) return false;
+  const auto mac = psp::handshake_mac(hs_key, psp::kInitLabel, 0, frames.first(frames.size() - wire::kMacSize));
+  return psp::mac_equal(mac, a.mac);
+}
+
+uint8_t auth_mode_of(Protection p) { return auth_mode(p); }
+
 std::string_view to_string(Status s) {
   switch (s) {
     case Status::kSuccess: return "success";
@@ -34,6 +64,7 @@ std::string_view to_string(Status s) {
     case Status::kIntegrityError: return "integrity error";
     case Status::kLengthError: return "length error";
     case Status::kClosed: return "closed";
+    case Status::kAuthFailed: return "authentication failed";
   }
   return "unknown";
 }
@@ -48,7 +79,7 @@ Connection::Connection(Role role, const ConnectionConfig& cfg, ConnectionId loca
       cq_(cq),
       mtu_(static_cast<uint16_t>(std::clamp<size_t>(cfg.max_udp_payload, wire::kMinUdpPayload, wire::kMaxUdpPayload))),
       features_(cfg.features),
-      mss_(fragment_size(mtu_)),
+      mss_(fragment_size(mtu_, cfg.protection != Protection::kNone)),
       ops_(kMaxOps),
       sent_mask_(ring_capacity(cfg) - 1),
       lost_pns_(1024),
@@ -63,6 +94,12 @@ Connection::Connection(Role role, const ConnectionConfig& cfg, ConnectionId loca
   hs_send_pending_ = role == Role::kClient;
   hs_deadline_ = role == Role::kClient ? now : Nanos::max();
   created_ = now;
+  if (cfg.protection != Protection::kNone) {
+    if (cfg.psk == nullptr || cfg.psk->size() < 16)
+      throw std::invalid_argument("Connection: protected mode needs a pre-shared key of at least 16 bytes");
+    psp_ = std::make_unique<psp::ConnectionProtection>(psp_mode(cfg.protection), cfg.psk, role == Role::kClient,
+                                                       local_cid, cfg.rekey_packets);
+  }
 }
 
 // ---- posting ----------------------------------------------------------------------------------
@@ -157,27 +194,46 @@ void Connection::complete_send_op(uint32_t op_id, Status s) {
 
 // ---- handshake ----------------------------------------------------------------------------------
 
-void Connection::handle_handshake(const wire::Frame& f, Nanos now) {
+void Connection::handle_handshake(const wire::Frame& f, const wire::AuthFrame* auth, std::span<const uint8_t> frames,
+                                  Nanos now) {
   const wire::HandshakeFrame& hs = f.hs;
   const bool fits = hs.max_udp_payload >= wire::kMinUdpPayload;
+  const bool prot = psp_ != nullptr;
   if (f.type == wire::FrameType::kInit && role_ == Role::kServer && fits) {
+    // Endpoint refused (with a reason) any INIT whose protection does not match ours before making
+    // this connection; a repeated INIT must carry the same, verified, nonce.
+    if (prot != (auth != nullptr) ||
+        (prot && (auth->mode != auth_mode(cfg_.protection) || !auth_verifies(*psp_, true, 0, frames, *auth) ||
+                  (peer_cid_ != 0 && auth->nonce != psp_->peer_nonce())))) {
+      ++stats_.dropped_auth;
+      return;
+    }
     if (peer_cid_ == 0) {
       peer_cid_ = hs.src_cid;
       mtu_ = std::min<uint16_t>(mtu_, hs.max_udp_payload);
-      mss_ = fragment_size(mtu_);
+      mss_ = fragment_size(mtu_, prot);
       features_ &= hs.features;
       peer_window_ = std::max<uint64_t>(hs.initial_window, 64 * mss_);
+      if (prot) psp_->start(auth->nonce);
     }
     if (hs.src_cid == peer_cid_ && state_ == State::kHandshaking) hs_send_pending_ = true;  // (re)send ACCEPT
     return;
   }
   if (f.type == wire::FrameType::kAccept && role_ == Role::kClient && state_ == State::kHandshaking && fits &&
       hs.max_udp_payload <= mtu_ && (hs.features & ~features_) == 0) {
+    if (prot && auth == nullptr) return fail_handshake(wire::kCloseNoKey);  // no downgrade
+    if (prot != (auth != nullptr) ||
+        (prot && !auth_verifies(*psp_, false, psp_->local_nonce(), frames, *auth))) {
+      ++stats_.dropped_auth;  // forged (or a server that should have refused us): keep waiting
+      return;
+    }
+    if (prot && auth->mode != auth_mode(cfg_.protection)) return fail_handshake(wire::kCloseModeMismatch);
     peer_cid_ = hs.src_cid;
     mtu_ = hs.max_udp_payload;
-    mss_ = fragment_size(mtu_);
+    mss_ = fragment_size(mtu_, prot);
     features_ = hs.features;
     peer_window_ = std::max<uint64_t>(hs.initial_window, 64 * mss_);
+    if (prot) psp_->start(auth->nonce);
     if (hs_attempts_ == 1) rtt_.on_sample(now - hs_sent_time_, Nanos{0});  // Karn: only unambiguous samples
     state_ = State::kEstablished;
     allocate_rings();
@@ -187,6 +243,25 @@ void Connection::handle_handshake(const wire::Frame& f, Nanos now) {
     return;
   }
   ++stats_.dropped_state;
+}
+
+void Connection::fail_handshake(uint32_t reason) {
+  switch (reason) {
+    case wire::kCloseAuthRequired:
+      failure_ = "the peer requires protected mode (a pre-shared key, --psk) and this side has none";
+      break;
+    case wire::kCloseAuthFailed:
+      failure_ = "the peer could not verify the handshake: the two sides have different pre-shared keys";
+      break;
+    case wire::kCloseNoKey:
+      failure_ = "the peer has no pre-shared key (it runs in plaintext); a side with a key refuses plaintext peers";
+      break;
+    case wire::kCloseModeMismatch:
+      failure_ = "the peers' protection modes differ (encrypted on one side, --auth-only on the other)";
+      break;
+    default: failure_ = "the handshake was refused"; break;
+  }
+  become_lost(Status::kAuthFailed, seen_now_);
 }
 
 // ---- liveness, close -----------------------------------------------------------------------------

@@ -11,13 +11,16 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "transport/proto/cc/congestion_controller.hpp"
 #include "transport/proto/completion_queue.hpp"
 #include "transport/proto/memory_registry.hpp"
+#include "transport/proto/packet_protection.hpp"
 #include "transport/proto/pacer.hpp"
 #include "transport/proto/range_set.hpp"
 #include "transport/proto/rtt_estimator.hpp"
@@ -56,6 +59,11 @@ struct ConnectionMetrics {
   bool operator==(const ConnectionMetrics&) const = default;
 };
 
+// Protected handshake helpers for Endpoint (which checks an INIT before making a connection for it):
+// whether an INIT's AUTH frame verifies under the handshake key, and the AUTH mode byte of `p`.
+bool verify_init_auth(std::span<const uint8_t, 32> hs_key, std::span<const uint8_t> frames, const wire::AuthFrame& a);
+uint8_t auth_mode_of(Protection p);
+
 class Connection {
  public:
   enum class Role : uint8_t { kClient, kServer };
@@ -80,6 +88,13 @@ class Connection {
   void on_datagram(std::span<const uint8_t> datagram, Nanos now);
   // Already-decoded packet (Endpoint checked the CRC while demultiplexing).
   void on_packet(const wire::Header& hdr, std::span<const uint8_t> frames, size_t datagram_len, Nanos now);
+  // A protected datagram whose header Endpoint parsed: replay check, key by SPI, open, then on_packet.
+  void on_protected(const wire::Header& hdr, std::span<const uint8_t> datagram, Nanos now);
+  // Protected mode: this side's handshake nonce (Endpoint draws it from its random source; the
+  // default is the local connection id). Before the first poll_transmit/on_packet.
+  void set_handshake_nonce(uint64_t nonce) {
+    if (psp_) psp_->set_local_nonce(nonce);
+  }
   // Writes at most one datagram into `buf` (>= the negotiated max_udp_payload); returns its length.
   size_t poll_transmit(Nanos now, std::span<uint8_t> buf);
   // Earliest time on_timeout/poll_transmit has work: pacing release, ACK delay, loss timer, probe
@@ -101,6 +116,12 @@ class Connection {
   [[nodiscard]] ConnectionId peer_cid() const { return peer_cid_; }
   [[nodiscard]] uint16_t max_udp_payload() const { return mtu_; }
   [[nodiscard]] uint32_t features() const { return features_; }
+  [[nodiscard]] Protection protection() const { return cfg_.protection; }
+  // Protected mode's keys and rotations (null in plaintext mode).
+  [[nodiscard]] const psp::ConnectionProtection* packet_protection() const { return psp_.get(); }
+  // Why the connection failed, in words, when the reason is more than its Status (a refused
+  // protected handshake: which side lacks a key, or that the keys differ); empty otherwise.
+  [[nodiscard]] const std::string& failure() const { return failure_; }
   [[nodiscard]] const ConnectionStats& stats() const { return stats_; }
   [[nodiscard]] const RttEstimator& rtt() const { return rtt_; }
   [[nodiscard]] const cc::CongestionController& congestion() const { return cc_; }
@@ -173,7 +194,10 @@ class Connection {
   };
 
   // connection.cpp: handshake, timers, close, completions
-  void handle_handshake(const wire::Frame& f, Nanos now);
+  void handle_handshake(const wire::Frame& f, const wire::AuthFrame* auth, std::span<const uint8_t> frames, Nanos now);
+  void fail_handshake(uint32_t reason);
+  [[nodiscard]] wire::Header out_header(uint64_t pn);
+  size_t protect(uint64_t pn, std::span<uint8_t> buf, size_t n);
   void become_lost(Status why, Nanos now);
   void complete_send_op(uint32_t op_id, Status s);
   // Completions this connection holds in the queue or has promised (outstanding ops, posted receives).
@@ -225,6 +249,9 @@ class Connection {
 
   Role role_;
   ConnectionConfig cfg_;
+  std::unique_ptr<psp::ConnectionProtection> psp_;  // protected mode only
+  std::vector<uint8_t> rx_plain_;                   // AES-GCM: decrypted frames (allocated on first use)
+  std::string failure_;
   ProtectionDomain pd_ = kSharedDomain;
   uint32_t deferred_ = 0;              // inbound operations whose completion waits for queue room
   Nanos seen_now_;                    // the latest `now` given (post_* have none of their own)

@@ -19,6 +19,14 @@ namespace lh::xport {
 void Connection::on_datagram(std::span<const uint8_t> datagram, Nanos now) {
   wire::Header hdr;
   std::span<const uint8_t> frames;
+  if (wire::is_protected(datagram)) {
+    if (wire::decode_protected(datagram, hdr, frames) != wire::DecodeError::kOk) {
+      ++stats_.dropped_malformed;
+      return;
+    }
+    on_protected(hdr, datagram, now);
+    return;
+  }
   const auto err = wire::decode_packet(datagram, hdr, frames);
   if (err == wire::DecodeError::kBadCrc) {
     ++stats_.dropped_bad_crc;
@@ -31,6 +39,26 @@ void Connection::on_datagram(std::span<const uint8_t> datagram, Nanos now) {
   on_packet(hdr, frames, datagram.size(), now);
 }
 
+void Connection::on_protected(const wire::Header& hdr, std::span<const uint8_t> datagram, Nanos now) {
+  if (state_ == State::kLost || state_ == State::kClosed) {
+    ++stats_.dropped_state;
+    return;
+  }
+  if (psp_ == nullptr || !psp_->keyed()) {  // plaintext connection, or no handshake seen yet
+    ++stats_.dropped_unprotected;
+    return;
+  }
+  if (psp_->mode() == psp::Mode::kAesGcm && rx_plain_.size() < mtu_) rx_plain_.resize(mtu_);
+  std::span<const uint8_t> frames;
+  switch (psp_->open(hdr.pn, hdr.spi, datagram, rx_plain_, frames)) {
+    case psp::ConnectionProtection::OpenResult::kOk: break;
+    case psp::ConnectionProtection::OpenResult::kReplay: ++stats_.dropped_replay; return;
+    case psp::ConnectionProtection::OpenResult::kOldKey: ++stats_.dropped_old_key; return;
+    case psp::ConnectionProtection::OpenResult::kForged: ++stats_.dropped_auth; return;
+  }
+  on_packet(hdr, frames, datagram.size(), now);
+}
+
 void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> frames, size_t datagram_len, Nanos now) {
   if (state_ == State::kLost || state_ == State::kClosed) {
     ++stats_.dropped_state;
@@ -39,17 +67,40 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
   seen_now_ = std::max(seen_now_, now);
   // Validate every frame before acting on any (a packet is accepted or dropped as a whole).
   bool eliciting = false, handshake_only = true;
+  size_t n_frames = 0;
   wire::Frame f;
+  wire::AuthFrame auth;
+  bool has_auth = false;
+  uint32_t close_reason = 0;
   for (wire::FrameReader r(frames); !r.done();) {
-    if (r.next(f) != wire::DecodeError::kOk) {
+    if (r.next(f) != wire::DecodeError::kOk || has_auth) {  // AUTH, if any, is the last frame
       ++stats_.dropped_malformed;
       return;
     }
+    ++n_frames;
+    if (f.type == wire::FrameType::kAuth) auth = f.auth, has_auth = true;
+    if (f.type == wire::FrameType::kClose) close_reason = f.close_reason;
     // INIT is answered by ACCEPT, not by an ACK; everything else but ACK itself elicits an ACK.
-    eliciting = eliciting || (f.type != wire::FrameType::kAck && f.type != wire::FrameType::kInit);
-    handshake_only = handshake_only && (f.type == wire::FrameType::kInit || f.type == wire::FrameType::kAccept);
+    eliciting = eliciting || (f.type != wire::FrameType::kAck && f.type != wire::FrameType::kInit &&
+                              f.type != wire::FrameType::kAuth);
+    handshake_only = handshake_only && (f.type == wire::FrameType::kInit || f.type == wire::FrameType::kAccept ||
+                                        f.type == wire::FrameType::kAuth);
+  }
+  if (has_auth && (!handshake_only || n_frames != 2 || hdr.is_protected)) {  // AUTH only right after INIT/ACCEPT
+    ++stats_.dropped_malformed;
+    return;
   }
   const bool for_us = hdr.dest_cid == local_cid_ || (hdr.dest_cid == 0 && handshake_only && role_ == Role::kServer);
+  // A server's stateless refusal of our INIT (plaintext, a lone CLOSE with a protection reason).
+  if (for_us && role_ == Role::kClient && state_ == State::kHandshaking && !hdr.is_protected && n_frames == 1 &&
+      close_reason >= wire::kCloseAuthRequired && close_reason <= wire::kCloseModeMismatch) {
+    fail_handshake(close_reason);
+    return;
+  }
+  if (psp_ != nullptr && !hdr.is_protected && !handshake_only) {  // no downgrade: plaintext after a keyed handshake
+    ++stats_.dropped_unprotected;
+    return;
+  }
   if (!for_us || (state_ == State::kHandshaking && !handshake_only && role_ == Role::kClient)) {
     ++stats_.dropped_state;
     return;
@@ -71,7 +122,8 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
   for (wire::FrameReader r(frames); !r.done() && r.next(f) == wire::DecodeError::kOk;) {
     switch (f.type) {
       case wire::FrameType::kInit:
-      case wire::FrameType::kAccept: handle_handshake(f, now); break;
+      case wire::FrameType::kAccept: handle_handshake(f, has_auth ? &auth : nullptr, frames, now); break;
+      case wire::FrameType::kAuth: break;  // checked with its INIT/ACCEPT
       case wire::FrameType::kAck: handle_ack(f.ack, now); break;
       case wire::FrameType::kWrite:
       case wire::FrameType::kSend: accepted = handle_data(f.data, now) && accepted; break;

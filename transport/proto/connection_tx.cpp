@@ -67,6 +67,12 @@ size_t Connection::send_handshake(Nanos now, std::span<uint8_t> buf) {
                                 .initial_window = local_window_,
                                 .idle_timeout_ms = static_cast<uint32_t>(cfg_.idle_timeout.ns / 1'000'000)};
   w.put_handshake(client ? wire::FrameType::kInit : wire::FrameType::kAccept, hs);
+  if (psp_ != nullptr) {  // AUTH: our nonce and mode, MAC'd with the handshake key (WIRE.md §Protected mode)
+    w.put_auth(wire::AuthFrame{.nonce = psp_->local_nonce(), .mode = auth_mode_of(cfg_.protection)});
+    const auto mac = psp::handshake_mac(psp_->hs_key(), client ? psp::kInitLabel : psp::kAcceptLabel,
+                                        client ? 0 : psp_->peer_nonce(), w.covered());
+    std::copy(mac.begin(), mac.end(), w.mac_slot().begin());
+  }
   const size_t n = w.finish();
   hs_send_pending_ = false;
   if (client) {
@@ -87,6 +93,19 @@ size_t Connection::send_handshake(Nanos now, std::span<uint8_t> buf) {
   return n;
 }
 
+// Every packet after the handshake: protected (the next SPI, sealed by protect()) in protected mode.
+wire::Header Connection::out_header(uint64_t pn) {
+  if (psp_ == nullptr) return wire::Header{.dest_cid = peer_cid_, .pn = pn};
+  return wire::Header{.dest_cid = peer_cid_, .pn = pn, .is_protected = true, .spi = psp_->next_tx_spi()};
+}
+
+size_t Connection::protect(uint64_t pn, std::span<uint8_t> buf, size_t n) {
+  if (psp_ == nullptr || n == 0) return n;
+  psp_->seal(pn, buf.first(n));
+  stats_.key_rotations = psp_->rotations();
+  return n;
+}
+
 void Connection::fill_ack(wire::AckFrame& ack, Nanos now) {
   ack.ack_delay_us = static_cast<uint32_t>(std::clamp<int64_t>((now - largest_recv_time_).ns / 1000, 0, UINT32_MAX));
   ack.window = local_window_;
@@ -99,7 +118,7 @@ void Connection::fill_ack(wire::AckFrame& ack, Nanos now) {
 
 size_t Connection::send_control(Nanos now, std::span<uint8_t> buf) {
   const uint64_t pn = next_pn_++;
-  wire::PacketWriter w(buf.first(mtu_), wire::Header{.dest_cid = peer_cid_, .pn = pn});
+  wire::PacketWriter w(buf.first(mtu_), out_header(pn));
   if (any_recv_) {
     wire::AckFrame ack;
     fill_ack(ack, now);
@@ -146,7 +165,7 @@ size_t Connection::send_control(Nanos now, std::span<uint8_t> buf) {
     rtt_probe_due_ = now + rtt_.srtt();
     eliciting = true;
   }
-  const size_t n = w.finish();
+  const size_t n = protect(pn, buf, w.finish());
   if (n == 0) return 0;
   if (eliciting) {
     SentPacket& p = track(pn, now, n);
@@ -203,7 +222,7 @@ bool Connection::next_fragment(FragRef& f, bool& is_retx) {
 // final fragment pays for the LAST trailer.
 uint64_t Connection::carve(const SendOp& op) const {
   const uint8_t form = (op.announced && (features_ & kFeatureShortData)) ? wire::kDataFlagShort : 0;
-  const uint64_t room = mtu_ - wire::kHeaderSize - wire::kCrcSize - wire::data_frame_overhead(form);
+  const uint64_t room = mtu_ - wire::packet_overhead(psp_ != nullptr) - wire::data_frame_overhead(form);
   const uint64_t rest = op.len - op.next_off;
   if (rest + wire::kDataLastExtra <= room) return rest;  // the final fragment, trailer included
   if (rest > room) return room;
@@ -223,9 +242,9 @@ size_t Connection::send_data(Nanos now, std::span<uint8_t> buf, bool probe) {
                           .base_off = op.base_off, .total_len = op.len, .frag_off = f.off,
                           .checksum = op.checksum, .imm = op.imm};
   const uint64_t pn = next_pn_++;
-  wire::PacketWriter w(buf.first(mtu_), wire::Header{.dest_cid = peer_cid_, .pn = pn});
+  wire::PacketWriter w(buf.first(mtu_), out_header(pn));
   w.put_data(d, std::span<const uint8_t>(op.data + f.off, f.len));
-  const size_t n = w.finish();
+  const size_t n = protect(pn, buf, w.finish());
   SentPacket& p = track(pn, now, n);
   p.has_frag = true;
   p.write_frag = !op.is_send;

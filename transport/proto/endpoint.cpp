@@ -21,6 +21,12 @@ Endpoint::Endpoint(const EndpointConfig& cfg)
                                 std::to_string(cfg.max_connections) + " connections; each needs at least " +
                                 std::to_string(kMinCompletionShare));
   cq_.set_share(share);
+  if (cfg.conn.protection != Protection::kNone) {
+    if (cfg.conn.psk == nullptr || cfg.conn.psk->size() < 16)
+      throw std::invalid_argument("Endpoint: protected mode needs a pre-shared key of at least 16 bytes");
+    hs_key_ = psp::handshake_key(*cfg.conn.psk);
+  }
+  rejects_.reserve(kMaxRejects);
   conns_.reserve(cfg.max_connections);
   accepted_.reserve(cfg.max_connections);
 }
@@ -36,6 +42,7 @@ Connection& Endpoint::connect(const PeerAddr& peer, Nanos now) {
   if (conns_.size() >= cfg_.max_connections)
     throw std::runtime_error("Endpoint::connect: " + std::to_string(cfg_.max_connections) + " connections open");
   auto c = std::make_unique<Connection>(Connection::Role::kClient, cfg_.conn, new_cid(), memory_, cq_, now);
+  c->set_handshake_nonce(random_->next_u64());
   c->set_peer_addr(peer);
   conns_.push_back(std::move(c));
   return *conns_.back();
@@ -68,7 +75,8 @@ bool Endpoint::remove(ConnectionId cid) {
 void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& from, Nanos now) {
   wire::Header hdr;
   std::span<const uint8_t> frames;
-  const auto err = wire::decode_packet(datagram, hdr, frames);
+  const bool sealed = wire::is_protected(datagram);
+  const auto err = sealed ? wire::decode_protected(datagram, hdr, frames) : wire::decode_packet(datagram, hdr, frames);
   if (err != wire::DecodeError::kOk) {
     ++(err == wire::DecodeError::kBadCrc ? stats_.dropped_bad_crc : stats_.dropped_malformed);
     return;
@@ -83,24 +91,52 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
       ++stats_.dropped_wrong_addr;
       return;
     }
-    c->on_packet(hdr, frames, datagram.size(), now);
+    if (sealed) {
+      c->on_protected(hdr, datagram, now);
+    } else {
+      c->on_packet(hdr, frames, datagram.size(), now);
+    }
     return;
   }
-  // Destination 0: must be a lone INIT frame.
+  // Destination 0: a plaintext INIT, alone or (protected mode) followed by its AUTH.
   wire::FrameReader r(frames);
   wire::Frame f;
-  if (r.next(f) != wire::DecodeError::kOk || f.type != wire::FrameType::kInit || !r.done()) {
+  if (sealed || r.next(f) != wire::DecodeError::kOk || f.type != wire::FrameType::kInit) {
     ++stats_.dropped_malformed;
     return;
   }
+  const wire::HandshakeFrame init = f.hs;
+  wire::AuthFrame auth;
+  bool has_auth = false;
+  if (!r.done()) {
+    if (r.next(f) != wire::DecodeError::kOk || f.type != wire::FrameType::kAuth || !r.done()) {
+      ++stats_.dropped_malformed;
+      return;
+    }
+    auth = f.auth;
+    has_auth = true;
+  }
   for (auto& c : conns_) {
-    if (c->role() == Connection::Role::kServer && c->peer_cid() == f.hs.src_cid && c->peer_addr() == from) {
+    if (c->role() == Connection::Role::kServer && c->peer_cid() == init.src_cid && c->peer_addr() == from) {
       c->on_packet(hdr, frames, datagram.size(), now);  // repeated INIT: answer with ACCEPT again
       return;
     }
   }
   if (!cfg_.accept || conns_.size() >= cfg_.max_connections) {
     ++stats_.refused;
+    return;
+  }
+  // Protection must match before any state exists (no downgrade either way; a stranger without the
+  // key gets one small stateless answer per INIT, never a connection).
+  const Protection mine = cfg_.conn.protection;
+  uint32_t refusal = 0;
+  if (mine != Protection::kNone && !has_auth) refusal = wire::kCloseAuthRequired;
+  else if (mine == Protection::kNone && has_auth) refusal = wire::kCloseNoKey;
+  else if (has_auth && !verify_init_auth(hs_key_, frames, auth)) refusal = wire::kCloseAuthFailed;
+  else if (has_auth && auth.mode != auth_mode_of(mine)) refusal = wire::kCloseModeMismatch;
+  if (refusal != 0) {
+    ++stats_.refused_auth;
+    reject(from, init.src_cid, refusal);
     return;
   }
   const auto half_open = std::count_if(conns_.begin(), conns_.end(), [](const auto& k) {
@@ -111,6 +147,7 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
     return;
   }
   auto c = std::make_unique<Connection>(Connection::Role::kServer, cfg_.conn, new_cid(), memory_, cq_, now);
+  c->set_handshake_nonce(random_->next_u64());
   c->set_peer_addr(from);
   c->on_packet(hdr, frames, datagram.size(), now);
   ++stats_.accepted;
@@ -118,7 +155,22 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
   conns_.push_back(std::move(c));
 }
 
+void Endpoint::reject(const PeerAddr& to, ConnectionId client_cid, uint32_t reason) {
+  if (rejects_.size() < kMaxRejects) rejects_.push_back(Reject{.to = to, .dest = client_cid, .reason = reason});
+}
+
 size_t Endpoint::poll_transmit(Nanos now, std::span<uint8_t> buf, PeerAddr& to) {
+  while (!rejects_.empty()) {  // 27 bytes each, smaller than the INIT it answers (no amplification)
+    const Reject rj = rejects_.back();
+    rejects_.pop_back();
+    wire::PacketWriter w(buf, wire::Header{.dest_cid = rj.dest, .pn = 0});
+    if (!w.put_close(wire::FrameType::kClose, rj.reason)) continue;
+    const size_t n = w.finish();
+    if (n == 0) continue;
+    to = rj.to;
+    ++stats_.rejects_sent;
+    return n;
+  }
   const size_t n_conns = conns_.size();
   for (size_t i = 0; i < n_conns; ++i) {
     Connection& c = *conns_[(rr_ + i) % n_conns];
@@ -133,6 +185,7 @@ size_t Endpoint::poll_transmit(Nanos now, std::span<uint8_t> buf, PeerAddr& to) 
 }
 
 Nanos Endpoint::next_timeout() const {
+  if (!rejects_.empty()) return Nanos{INT64_MIN};
   Nanos t = Nanos::max();
   for (const auto& c : conns_) t = std::min(t, c->next_timeout());
   return t;

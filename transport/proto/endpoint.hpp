@@ -9,6 +9,7 @@
 // created. Connections are allocated at connect/accept time only (set-up, not per packet).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -45,6 +46,10 @@ struct EndpointStats {
   // connection's peer): an off-path sender who learnt or guessed the id. Dropped before any frame.
   uint64_t dropped_wrong_addr = 0;
   uint64_t refused_half_open = 0;
+  // Protected mode: INITs refused because their protection does not match this endpoint's (no AUTH
+  // to a keyed server, an AUTH that does not verify, AUTH to a server without a key, another mode);
+  // each is answered by one stateless CLOSE naming the reason (at most kMaxRejects queued).
+  uint64_t refused_auth = 0, rejects_sent = 0;
 };
 
 class Endpoint {
@@ -65,6 +70,7 @@ class Endpoint {
   bool remove(ConnectionId local_cid);
 
   void on_datagram(std::span<const uint8_t> datagram, const PeerAddr& from, Nanos now);
+  // Datagrams to send: first any queued stateless refusals, then the connections' packets.
   size_t poll_transmit(Nanos now, std::span<uint8_t> buf, PeerAddr& to);
   [[nodiscard]] Nanos next_timeout() const;
   void on_timeout(Nanos now);
@@ -79,9 +85,19 @@ class Endpoint {
 
  private:
   ConnectionId new_cid();
+  void reject(const PeerAddr& to, ConnectionId client_cid, uint32_t reason);
+
+  struct Reject {
+    PeerAddr to;
+    ConnectionId dest = 0;
+    uint32_t reason = 0;
+  };
+  static constexpr size_t kMaxRejects = 16;
 
   EndpointConfig cfg_;
   std::shared_ptr<RandomSource> random_;
+  std::array<uint8_t, 32> hs_key_{};  // protected mode: authenticates INITs before any state exists
+  std::vector<Reject> rejects_;
   MemoryRegistry memory_;
   CompletionQueue cq_;
   std::vector<std::unique_ptr<Connection>> conns_;

@@ -3,9 +3,12 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -110,8 +113,8 @@ void PacketCipher::seal(uint64_t pn, std::span<const uint8_t> aad, std::span<uin
   if (!ok) fail("seal");
 }
 
-bool PacketCipher::open(uint64_t pn, std::span<const uint8_t> aad, std::span<uint8_t> payload,
-                        std::span<const uint8_t, kTagSize> tag) {
+bool PacketCipher::open_to(uint64_t pn, std::span<const uint8_t> aad, std::span<const uint8_t> in, uint8_t* out,
+                           std::span<const uint8_t, kTagSize> tag) {
   uint8_t nonce[kIvSize];
   nonce_for(pn, nonce);
   EVP_CIPHER_CTX* c = dec_->c;
@@ -119,14 +122,15 @@ bool PacketCipher::open(uint64_t pn, std::span<const uint8_t> aad, std::span<uin
   if (EVP_DecryptInit_ex(c, nullptr, nullptr, nullptr, nonce) != 1 ||
       EVP_DecryptUpdate(c, nullptr, &n, aad.data(), static_cast<int>(aad.size())) != 1)
     return false;
-  if (!payload.empty()) {
+  if (!in.empty()) {
     const bool ok = mode_ == Mode::kAesGcm
-                        ? EVP_DecryptUpdate(c, payload.data(), &n, payload.data(), static_cast<int>(payload.size())) == 1
-                        : EVP_DecryptUpdate(c, nullptr, &n, payload.data(), static_cast<int>(payload.size())) == 1;
+                        ? EVP_DecryptUpdate(c, out, &n, in.data(), static_cast<int>(in.size())) == 1
+                        : EVP_DecryptUpdate(c, nullptr, &n, in.data(), static_cast<int>(in.size())) == 1;
     if (!ok) return false;
   }
   if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, kTagSize, const_cast<uint8_t*>(tag.data())) != 1) return false;
-  return EVP_DecryptFinal_ex(c, payload.data() + payload.size(), &n) == 1;
+  uint8_t end[16];
+  return EVP_DecryptFinal_ex(c, end, &n) == 1;
 }
 
 bool ReplayWindow::fresh(uint64_t pn) const {
@@ -158,6 +162,111 @@ void ReplayWindow::mark(uint64_t pn) {
     return;
   }
   bits_[(pn % kWidth) / 64] |= uint64_t{1} << (pn % 64);
+}
+
+std::array<uint8_t, 32> handshake_key(std::span<const uint8_t> psk) {
+  if (psk.size() < 16) throw std::invalid_argument("packet protection: a pre-shared key needs at least 16 bytes");
+  constexpr std::string_view kInfo = "longhaul psp v1 handshake";
+  std::array<uint8_t, 32> k{};
+  const std::array<uint8_t, 32> no_salt{};  // RFC 5869 §2.2: an absent salt is HashLen zeros
+  hkdf_sha256(psk, no_salt, std::span(reinterpret_cast<const uint8_t*>(kInfo.data()), kInfo.size()), k);
+  return k;
+}
+
+std::array<uint8_t, 16> handshake_mac(std::span<const uint8_t, 32> key, std::string_view label, uint64_t context,
+                                      std::span<const uint8_t> data) {
+  // label ‖ context ‖ data: a handshake packet is small (< 128 bytes of frames), the rest is refused.
+  uint8_t msg[256];
+  std::array<uint8_t, 16> out{};
+  if (label.size() + 8 + data.size() > sizeof msg) return out;  // never verifies against a real MAC
+  std::memcpy(msg, label.data(), label.size());
+  for (int i = 0; i < 8; ++i) msg[label.size() + i] = static_cast<uint8_t>(context >> (8 * i));
+  if (!data.empty()) std::memcpy(msg + label.size() + 8, data.data(), data.size());
+  uint8_t full[32];
+  unsigned len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, label.size() + 8 + data.size(), full, &len) ==
+      nullptr)
+    fail("HMAC-SHA256");
+  std::memcpy(out.data(), full, out.size());
+  return out;
+}
+
+bool mac_equal(std::span<const uint8_t, 16> a, std::span<const uint8_t, 16> b) {
+  return CRYPTO_memcmp(a.data(), b.data(), 16) == 0;
+}
+
+ConnectionProtection::ConnectionProtection(Mode mode, std::shared_ptr<const std::vector<uint8_t>> psk, bool is_client,
+                                           uint64_t local_nonce, uint64_t rekey_packets)
+    : mode_(mode),
+      psk_(std::move(psk)),
+      hs_key_(handshake_key(*psk_)),
+      is_client_(is_client),
+      local_nonce_(local_nonce),
+      rekey_packets_(std::max<uint64_t>(rekey_packets, 1)) {}
+
+PacketCipher ConnectionProtection::cipher(uint32_t spi, bool tx) const {
+  const uint64_t client = is_client_ ? local_nonce_ : peer_nonce_, server = is_client_ ? peer_nonce_ : local_nonce_;
+  SessionKeys k = derive_keys(*psk_, client, server, spi);
+  const bool c2s = tx == is_client_;
+  PacketCipher c(mode_, c2s ? k.client_to_server : k.server_to_client);
+  OPENSSL_cleanse(&k, sizeof k);
+  return c;
+}
+
+void ConnectionProtection::start(uint64_t peer_nonce) {
+  peer_nonce_ = peer_nonce;
+  tx_.emplace(cipher(0, true));
+  rx_.emplace(cipher(0, false));
+}
+
+uint32_t ConnectionProtection::next_tx_spi() {
+  if (tx_sealed_ >= rekey_packets_) {
+    ++tx_spi_;
+    tx_.emplace(cipher(tx_spi_, true));  // a few microseconds, once per rekey_packets packets
+    tx_sealed_ = 0;
+    ++rotations_;
+  }
+  return tx_spi_;
+}
+
+void ConnectionProtection::seal(uint64_t pn, std::span<uint8_t> packet) {
+  constexpr size_t kHdr = 22;
+  const size_t body = packet.size() - kHdr - kTagSize;
+  tx_->seal(pn, packet.first(kHdr), packet.subspan(kHdr, body), packet.last<kTagSize>());
+  ++tx_sealed_;
+}
+
+ConnectionProtection::OpenResult ConnectionProtection::open(uint64_t pn, uint32_t spi, std::span<const uint8_t> d,
+                                                            std::span<uint8_t> scratch,
+                                                            std::span<const uint8_t>& frames) {
+  constexpr size_t kHdr = 22;
+  if (!rx_ || d.size() < kHdr + kTagSize + 1) return OpenResult::kForged;
+  if (!replay_.fresh(pn)) return OpenResult::kReplay;
+  PacketCipher* c = nullptr;
+  bool next = false;
+  if (spi == rx_spi_) {
+    c = &*rx_;
+  } else if (spi == rx_spi_ + 1 && rx_spi_ != UINT32_MAX) {
+    if (!rx_next_) rx_next_.emplace(cipher(spi, false));  // once per SPI, even if forgeries ask again
+    c = &*rx_next_;
+    next = true;
+  } else if (rx_spi_ > 0 && spi == rx_spi_ - 1 && rx_prev_) {
+    c = &*rx_prev_;
+  } else {
+    return spi < rx_spi_ ? OpenResult::kOldKey : OpenResult::kForged;
+  }
+  const std::span<const uint8_t> in = d.subspan(kHdr, d.size() - kHdr - kTagSize);
+  if (mode_ == Mode::kAesGcm && scratch.size() < in.size()) return OpenResult::kForged;
+  if (!c->open_to(pn, d.first(kHdr), in, scratch.data(), d.last<kTagSize>())) return OpenResult::kForged;
+  replay_.mark(pn);
+  if (next) {  // the peer rotated: its previous key stays for packets still in flight
+    rx_prev_ = std::move(rx_);
+    rx_ = std::move(rx_next_);
+    rx_next_.reset();
+    ++rx_spi_;
+  }
+  frames = mode_ == Mode::kAesGcm ? std::span<const uint8_t>(scratch.data(), in.size()) : in;
+  return OpenResult::kOk;
 }
 
 }  // namespace lh::xport::psp

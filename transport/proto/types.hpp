@@ -8,7 +8,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "src/units.hpp"
 
@@ -33,6 +35,9 @@ enum class Status : uint8_t {
   kIntegrityError = 4,     // end-to-end XXH3 of the placed bytes did not match the sender's
   kLengthError = 5,        // SEND larger than the posted receive buffer
   kClosed = 6,             // flushed because the connection was closed
+  // The protected handshake failed: the peers' pre-shared keys or modes differ, or one side has no key
+  // (Connection::failure() says which). Never carried in a STATUS frame.
+  kAuthFailed = 7,
 };
 std::string_view to_string(Status s);
 
@@ -64,6 +69,11 @@ enum class CcKind : uint8_t { kBbr, kFixed, kCubic };
 inline constexpr uint32_t kFeatureShortData = 0x1;
 inline constexpr uint32_t kAllFeatures = kFeatureShortData;
 
+// Protected mode (transport/WIRE.md §Protected mode): every packet after the handshake sealed with
+// AES-256-GCM, or authenticated only (GMAC); the handshake authenticated with the pre-shared key.
+enum class Protection : uint8_t { kNone, kAesGcm, kGmac };
+std::string_view to_string(Protection p);
+
 // Per-connection configuration (designated initializers). Both ends propose; the handshake takes
 // the minimum MTU and the intersection of features.
 struct ConnectionConfig {
@@ -89,6 +99,11 @@ struct ConnectionConfig {
   // status_timeout (a correct peer answers at once; one that never does cannot hang the sender).
   Nanos op_timeout{0};
   Nanos status_timeout = Nanos::from_s(10);
+  // Protected mode needs `psk` (>= 16 bytes, both sides the same). A side with protection refuses
+  // plaintext peers (no downgrade); a side without refuses protected ones.
+  Protection protection = Protection::kNone;
+  std::shared_ptr<const std::vector<uint8_t>> psk;
+  uint64_t rekey_packets = uint64_t{1} << 23;      // send-key rotation (RFC 9001 §6.6's AES-GCM limit)
 };
 
 struct ConnectionStats {
@@ -103,6 +118,11 @@ struct ConnectionStats {
   uint64_t deferred_completions = 0;  // inbound WRITEs finished while the connection's queue share was full
   uint64_t ops_abandoned = 0;        // target: unfinished operations the initiator moved past (it timed them out)
   uint64_t integrity_errors = 0;
+  // Protected mode: packets whose tag did not verify (tampered, forged, corrupted), replayed or
+  // duplicated packet numbers, packets under a key older than the previous one, plaintext packets
+  // on a protected connection (and protected ones on a plaintext connection), key rotations made.
+  uint64_t dropped_auth = 0, dropped_replay = 0, dropped_old_key = 0, dropped_unprotected = 0;
+  uint64_t key_rotations = 0;
   uint64_t placed_bytes = 0;
   uint64_t write_bytes_acked = 0;  // initiator: WRITE payload bytes whose packets the target acknowledged
 };

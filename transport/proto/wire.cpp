@@ -64,6 +64,17 @@ DecodeError decode_packet(std::span<const uint8_t> d, Header& hdr, std::span<con
   return DecodeError::kOk;
 }
 
+DecodeError decode_protected(std::span<const uint8_t> d, Header& hdr, std::span<const uint8_t>& sealed) {
+  if (d.size() < kProtectedHeaderSize + 1 + kTagSize) return DecodeError::kTooShort;
+  if (d[0] != kVersion || d[1] != kFlagProtected) return DecodeError::kBadVersion;
+  hdr.dest_cid = get_le<uint64_t>(d.data() + 2);
+  hdr.pn = get_le<uint64_t>(d.data() + 10);
+  hdr.is_protected = true;
+  hdr.spi = get_le<uint32_t>(d.data() + 18);
+  sealed = d.subspan(kProtectedHeaderSize, d.size() - kProtectedHeaderSize - kTagSize);
+  return DecodeError::kOk;
+}
+
 DecodeError FrameReader::next(Frame& f) {
   Cursor c{buf_, pos_};
   const auto type = c.get<uint8_t>();
@@ -77,6 +88,14 @@ DecodeError FrameReader::next(Frame& f) {
       f.hs.initial_window = c.get<uint64_t>();
       f.hs.idle_timeout_ms = c.get<uint32_t>();
       if (c.ok && (f.hs.src_cid == 0 || f.hs.max_udp_payload < kMinUdpPayload)) c.ok = false;
+      break;
+    }
+    case static_cast<uint8_t>(FrameType::kAuth): {
+      f.type = FrameType::kAuth;
+      f.auth.nonce = c.get<uint64_t>();
+      f.auth.mode = c.get<uint8_t>();
+      for (uint8_t& b : f.auth.mac) b = c.get<uint8_t>();
+      if (c.ok && (f.auth.mode < 1 || f.auth.mode > 2)) c.ok = false;
       break;
     }
     case static_cast<uint8_t>(FrameType::kAck): {
@@ -167,16 +186,29 @@ DecodeError FrameReader::next(Frame& f) {
 }
 
 PacketWriter::PacketWriter(std::span<uint8_t> buf, const Header& hdr) : buf_(buf) {
-  if (buf.size() < kHeaderSize + kCrcSize + 1) return;
+  if (hdr.is_protected) header_ = kProtectedHeaderSize, trailer_ = kTagSize;
+  if (buf.size() < header_ + trailer_ + 1) return;
   buf_[0] = kVersion;
-  buf_[1] = 0;
+  buf_[1] = hdr.is_protected ? kFlagProtected : 0;
   put_le<uint64_t>(buf_.data() + 2, hdr.dest_cid);
   put_le<uint64_t>(buf_.data() + 10, hdr.pn);
-  pos_ = kHeaderSize;
+  if (hdr.is_protected) put_le<uint32_t>(buf_.data() + 18, hdr.spi);
+  pos_ = header_;
   ok_ = true;
 }
 
-size_t PacketWriter::room() const { return ok_ ? buf_.size() - kCrcSize - pos_ : 0; }
+size_t PacketWriter::room() const { return ok_ ? buf_.size() - trailer_ - pos_ : 0; }
+
+bool PacketWriter::put_auth(const AuthFrame& a) {
+  if (room() < kAuthFrameSize) return false;
+  uint8_t* p = buf_.data() + pos_;
+  p[0] = static_cast<uint8_t>(FrameType::kAuth);
+  put_le<uint64_t>(p + 1, a.nonce);
+  p[9] = a.mode;
+  std::memset(p + 10, 0, kMacSize);
+  pos_ += kAuthFrameSize;
+  return true;
+}
 
 bool PacketWriter::put_handshake(FrameType type, const HandshakeFrame& hs) {
   if (room() < kHandshakeSize) return false;
@@ -265,10 +297,10 @@ bool PacketWriter::put_ping() {
 }
 
 size_t PacketWriter::finish() {
-  if (!ok_ || pos_ == kHeaderSize) return 0;
-  put_le<uint32_t>(buf_.data() + pos_, crc32c(buf_.first(pos_)));
+  if (!ok_ || pos_ == header_) return 0;
+  if (trailer_ == kCrcSize) put_le<uint32_t>(buf_.data() + pos_, crc32c(buf_.first(pos_)));
   ok_ = false;
-  return pos_ + kCrcSize;
+  return pos_ + trailer_;
 }
 
 }  // namespace lh::xport::wire

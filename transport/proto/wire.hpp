@@ -1,7 +1,9 @@
 // wire.hpp — the longhaul wire format (version 1): packet header, frames, CRC32C. See transport/WIRE.md.
 //
-// A datagram is: 18-byte header (version, reserved, destination connection id, packet number), one or
-// more frames, and a 4-byte CRC32C (ISA-L, iSCSI polynomial) over everything before it. All integers
+// A datagram is: 18-byte header (version, flags, destination connection id, packet number), one or
+// more frames, and a 4-byte CRC32C (ISA-L, iSCSI polynomial) over everything before it. A protected
+// packet (flags bit 0, after a protected handshake) has a 22-byte header (+ the SPI), its frames
+// sealed with AES-256-GCM (or authenticated only, GMAC) and a 16-byte tag instead of the CRC. All integers
 // are little-endian. Packet numbers are never reused (retransmitted data rides in new packets, QUIC
 // RFC 9000 style); data frames carry their own byte offset. The decoder is bounds-checked on every
 // field and never trusts a length: every failure is a result code, never an exception or a crash.
@@ -17,6 +19,11 @@ namespace lh::xport::wire {
 inline constexpr uint8_t kVersion = 1;
 inline constexpr size_t kHeaderSize = 18;
 inline constexpr size_t kCrcSize = 4;
+inline constexpr uint8_t kFlagProtected = 0x01;   // header byte 1: SPI follows, frames sealed, tag trails
+inline constexpr size_t kProtectedHeaderSize = 22;
+inline constexpr size_t kTagSize = 16;
+inline constexpr size_t kAuthFrameSize = 26;      // type, nonce u64, mode u8, mac[16]
+inline constexpr size_t kMacSize = 16;
 inline constexpr size_t kMaxAckRanges = 32;       // SACK ranges per ACK frame (incl. the first)
 inline constexpr size_t kDataFrameSize = 40;      // data frame header without the LAST trailer
 inline constexpr size_t kShortDataFrameSize = 16; // ... with kDataFlagShort (no key/base_off/total_len)
@@ -28,6 +35,8 @@ enum class FrameType : uint8_t {
   kInit = 0x01,
   kAccept = 0x02,
   kAck = 0x03,
+  kAuth = 0x04,   // follows INIT/ACCEPT in a protected handshake: nonce, mode, HMAC of the packet
+
   kWrite = 0x10,
   kSend = 0x11,
   kStatus = 0x20,
@@ -45,6 +54,21 @@ inline constexpr uint8_t kDataFlagShort = 0x04;
 struct Header {
   uint64_t dest_cid = 0;
   uint64_t pn = 0;
+  bool is_protected = false;  // flags bit 0: `spi` present, frames sealed, tag instead of CRC
+  uint32_t spi = 0;           // the sender's key generation (protected packets only)
+};
+
+// Close reasons (CLOSE frame) a server sends, unauthenticated and stateless, to a client whose INIT it
+// refuses for protection: the client fails its handshake with the reason instead of timing out.
+inline constexpr uint32_t kCloseAuthRequired = 0x100;  // the server has a key; the INIT had no AUTH
+inline constexpr uint32_t kCloseAuthFailed = 0x101;    // the INIT's AUTH did not verify (another key)
+inline constexpr uint32_t kCloseNoKey = 0x102;         // the INIT had AUTH; the server has no key
+inline constexpr uint32_t kCloseModeMismatch = 0x103;  // AES-GCM on one side, GMAC on the other
+
+struct AuthFrame {  // 0x04 AUTH: the sender's handshake nonce, the protection mode, and the MAC
+  uint64_t nonce = 0;
+  uint8_t mode = 0;  // 1 AES-256-GCM, 2 GMAC (integrity only)
+  std::array<uint8_t, kMacSize> mac{};
 };
 
 struct HandshakeFrame {  // INIT (client -> server, dest_cid 0) and ACCEPT (server -> client)
@@ -92,6 +116,7 @@ struct Frame {
   AckFrame ack;
   DataFrame data;
   StatusFrame status;
+  AuthFrame auth;
   uint32_t close_reason = 0;
 };
 
@@ -101,7 +126,13 @@ enum class DecodeError : uint8_t { kOk, kTooShort, kBadCrc, kBadVersion, kMalfor
 uint32_t crc32c(std::span<const uint8_t> bytes);
 
 // Checks CRC and version and parses the header. On kOk, `frames` is the frame area (no CRC).
+// A protected packet is kMalformed here (see decode_protected).
 DecodeError decode_packet(std::span<const uint8_t> datagram, Header& hdr, std::span<const uint8_t>& frames);
+// True if the datagram says it is protected (header flags); decode it with decode_protected.
+inline bool is_protected(std::span<const uint8_t> d) { return d.size() >= 2 && d[1] == kFlagProtected; }
+// Parses a protected packet's header (nothing is authenticated yet): `sealed` is the frame area as
+// sent (ciphertext under AES-GCM), `tag` its 16-byte tag; the AAD is the first kProtectedHeaderSize bytes.
+DecodeError decode_protected(std::span<const uint8_t> datagram, Header& hdr, std::span<const uint8_t>& sealed);
 
 // Iterates frames. next() returns kOk with `f` filled, or kMalformed; done() when all consumed.
 class FrameReader {
@@ -116,12 +147,18 @@ class FrameReader {
 };
 
 // Encoder into a caller buffer. Every put_* returns false (and writes nothing) if it does not fit;
-// finish() appends the CRC and returns the datagram length (0 if the CRC does not fit).
+// finish() appends the CRC and returns the datagram length (0 if the CRC does not fit). With a
+// protected header, finish() leaves the 16-byte tag space unwritten: the caller seals the packet.
 class PacketWriter {
  public:
   PacketWriter(std::span<uint8_t> buf, const Header& hdr);
-  size_t room() const;  // bytes left for frames (CRC space already reserved)
+  size_t room() const;  // bytes left for frames (CRC or tag space already reserved)
   bool put_handshake(FrameType type, const HandshakeFrame& hs);
+  // Writes an AUTH frame with a zero MAC; the caller fills mac_slot() (over covered()) before finish().
+  bool put_auth(const AuthFrame& a);
+  std::span<uint8_t> mac_slot() { return buf_.subspan(pos_ - kMacSize, kMacSize); }
+  // The frame bytes before the MAC of the AUTH frame just written.
+  std::span<const uint8_t> covered() const { return std::span<const uint8_t>(buf_).subspan(header_, pos_ - kMacSize - header_); }
   bool put_ack(const AckFrame& ack);
   // Writes the data frame header and copies `payload` (frame.payload is ignored).
   bool put_data(const DataFrame& frame, std::span<const uint8_t> payload);
@@ -129,13 +166,18 @@ class PacketWriter {
   bool put_close(FrameType type, uint32_t reason);
   bool put_ping();
   size_t finish();
-  bool empty() const { return pos_ == kHeaderSize; }
+  bool empty() const { return pos_ == header_; }
 
  private:
   std::span<uint8_t> buf_;
-  size_t pos_ = 0;
+  size_t pos_ = 0, header_ = kHeaderSize, trailer_ = kCrcSize;
   bool ok_ = false;
 };
+
+// Header + trailer bytes of a packet, plaintext or protected.
+constexpr size_t packet_overhead(bool is_protected) {
+  return is_protected ? kProtectedHeaderSize + kTagSize : kHeaderSize + kCrcSize;
+}
 
 // Size of a data frame header for the given flags.
 constexpr size_t data_frame_overhead(uint8_t flags) {

@@ -385,7 +385,8 @@ Datagram without_status(const Datagram& d) {
       case wire::FrameType::kAck: w.put_ack(f.ack); break;
       case wire::FrameType::kWrite:
       case wire::FrameType::kSend: w.put_data(f.data, f.data.payload); break;
-      case wire::FrameType::kStatus: break;
+      case wire::FrameType::kStatus:
+      case wire::FrameType::kAuth: break;
       case wire::FrameType::kClose:
       case wire::FrameType::kCloseAck: w.put_close(f.type, f.close_reason); break;
       case wire::FrameType::kPing: w.put_ping(); break;
