@@ -79,6 +79,10 @@ class LonghaulLive final : public LiveTransport {
     // to milliseconds on a busy host does not cap the rate at window / RTT.
     c.conn.initial_window = o.initial_window;
     apply_to(o.transport, c.conn);
+    if (c.conn.protection != xport::Protection::kNone && o.psk == nullptr) {
+      throw std::runtime_error("--transport " + o.transport.name() + " needs a pre-shared key: --psk FILE");
+    }
+    c.conn.psk = o.psk;
     return c;
   }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "src/units.hpp"
 #include "workload/common/transport.hpp"
@@ -26,6 +27,8 @@ struct LiveOptions {
   bool realtime = false;                 // SCHED_FIFO event loop (longhaul: under a 90% CPU budget)
   bool allow_gso = true, allow_gro = true, allow_multishot = true;
   std::string qlog;                      // longhaul: the controller's state as qlog JSON-SEQ to this file
+  // longhaul protected mode (transport.protection): the pre-shared key (psk_file.hpp reads --psk).
+  std::shared_ptr<const std::vector<uint8_t>> psk;
   std::string tool = "lh-xfer";          // for messages and the qlog title
 };
 

@@ -21,7 +21,8 @@ class LonghaulEndpoint::LonghaulChannel final : public Channel {
   }
   std::string peer() const override { return peer_; }
   std::string error() const override {
-    return c_.state() == xport::Connection::State::kLost ? "no answer from the peer (connection timed out)" : "";
+    if (c_.state() != xport::Connection::State::kLost) return "";
+    return c_.failure().empty() ? "no answer from the peer (connection timed out)" : c_.failure();
   }
   PostResult post_write(const WriteRequest& w) override { return c_.post_write(w); }
   PostResult post_send(uint64_t wr_id, std::span<const uint8_t> m) override { return c_.post_send(wr_id, m); }

@@ -24,7 +24,25 @@ const char* cc_word(xport::CcKind k) {
 
 }  // namespace
 
-TransportSpec parse_transport_spec(std::string_view text) {
+static TransportSpec parse_transport_spec_base(std::string_view text);
+
+TransportSpec parse_transport_spec(std::string_view full) {
+  std::string_view text = full;
+  xport::Protection protection = xport::Protection::kNone;
+  if (const size_t plus = text.find('+'); plus != std::string_view::npos) {
+    const std::string_view suffix = text.substr(plus + 1);
+    if (suffix == "psp") protection = xport::Protection::kAesGcm;
+    else if (suffix == "psp-auth") protection = xport::Protection::kGmac;
+    else bad(full, fmt::format("unknown suffix '+{}' (+psp or +psp-auth)", suffix));
+    text = text.substr(0, plus);
+    if (text.starts_with("tcp")) bad(full, "protected mode (+psp) is the longhaul transport's; the TCP baseline has none");
+  }
+  TransportSpec t = parse_transport_spec_base(text);
+  t.protection = protection;
+  return t;
+}
+
+static TransportSpec parse_transport_spec_base(std::string_view text) {
   TransportSpec t;
   if (text == "longhaul") return t;
   if (text == "longhaul-cubic") {
@@ -64,10 +82,13 @@ TransportSpec parse_transport_spec(std::string_view text) {
 
 std::string TransportSpec::name() const {
   if (tcp()) return streams == 1 ? "tcp-" + tcp_cc : fmt::format("tcp-{}-x{}", tcp_cc, streams);
+  const char* suffix = protection == xport::Protection::kAesGcm ? "+psp"
+                       : protection == xport::Protection::kGmac ? "+psp-auth"
+                                                                : "";
   switch (cc) {
-    case xport::CcKind::kBbr: return "longhaul";
-    case xport::CcKind::kCubic: return "longhaul-cubic";
-    case xport::CcKind::kFixed: return "longhaul-fixed:" + format(fixed_rate);
+    case xport::CcKind::kBbr: return std::string("longhaul") + suffix;
+    case xport::CcKind::kCubic: return std::string("longhaul-cubic") + suffix;
+    case xport::CcKind::kFixed: return "longhaul-fixed:" + format(fixed_rate) + suffix;
   }
   return "longhaul";
 }
@@ -75,12 +96,14 @@ std::string TransportSpec::name() const {
 void apply_to(const TransportSpec& t, xport::ConnectionConfig& cfg) {
   cfg.cc = t.cc;
   if (t.cc == xport::CcKind::kFixed) cfg.fixed_rate = t.fixed_rate;
+  cfg.protection = t.protection;
 }
 
 nlohmann::json to_json(const TransportSpec& t) {
   nlohmann::json j = {{"name", t.name()}, {"kind", t.tcp() ? "tcp" : "longhaul"},
                       {"cc", t.tcp() ? t.tcp_cc : cc_word(t.cc)}, {"streams", t.streams}};
   if (!t.tcp() && t.cc == xport::CcKind::kFixed) j["fixed_rate_bps"] = t.fixed_rate.bps;
+  if (!t.tcp()) j["protection"] = xport::to_string(t.protection);
   return j;
 }
 

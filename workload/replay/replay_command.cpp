@@ -22,6 +22,7 @@
 #include <string>
 
 #include "traces/gradient_trace.hpp"
+#include "workload/common/psk_file.hpp"
 #include "workload/common/transport_spec.hpp"
 #include "workload/replay/replay_command.hpp"
 #include "workload/replay/replay_report.hpp"
@@ -39,9 +40,9 @@ void on_stop_signal(int) { g_stop.store(true); }
 
 struct Flags {
   std::string trace, transport, peer, listen, json, sites = "0,1", bdp = "0B", mtu = "1472B", chunk = "64MiB",
-              connect_timeout = "3s", duration_limit = "600s", max_region = "1GiB", max_start = "1TiB", qlog;
+              connect_timeout = "3s", duration_limit = "600s", max_region = "1GiB", max_start = "1TiB", qlog, psk;
   uint32_t steps = 0;
-  bool serve = false, once = false, realtime = false, describe = false;
+  bool serve = false, once = false, realtime = false, describe = false, auth_only = false;
 };
 
 [[noreturn]] void exit_with(int code, const std::string& msg) {
@@ -99,6 +100,13 @@ LiveOptions live_options(const Flags& f) {
   o.realtime = f.realtime;
   o.qlog = f.qlog;
   if (!o.qlog.empty() && o.transport.tcp()) exit_with(2, "--qlog is for the longhaul transports");
+  try {
+    o.psk = resolve_protection(o.transport, f.psk, f.auth_only);
+  } catch (const std::invalid_argument& e) {
+    exit_with(2, e.what());
+  } catch (const std::exception& e) {
+    exit_with(1, e.what());
+  }
   return o;
 }
 
@@ -204,6 +212,9 @@ void add_replay_command(CLI::App& app) {
   cmd->add_option("--duration-limit", f->duration_limit, "give up after this long (default 600s)");
   cmd->add_option("--qlog", f->qlog, "longhaul: write the congestion controller's state over time to FILE (qlog "
                                    "JSON-SEQ, .sqlog: qvis reads it)");
+  cmd->add_option("--psk", f->psk, "longhaul: protected mode with the pre-shared key in FILE (as lh-xfer --psk; "
+                                   "both sides the same)");
+  cmd->add_flag("--auth-only", f->auth_only, "longhaul, with --psk: authenticate every packet (GMAC), do not encrypt");
   cmd->add_flag("--serve", f->serve, "answer replays instead of running one");
   cmd->add_option("--listen", f->listen, "--serve: ADDR:PORT to bind (port 0: any; printed)");
   cmd->add_flag("--once", f->once, "--serve: exit after one replay (exit 0 only if it ended cleanly)");

@@ -22,6 +22,7 @@
 #include "src/host_port.hpp"
 #include "src/units.hpp"
 #include "transport/tcp/tcp_error.hpp"
+#include "workload/common/psk_file.hpp"
 #include "workload/common/transport_spec.hpp"
 #include "workload/xfer/xfer_run.hpp"
 
@@ -60,8 +61,9 @@ void only_for(const CLI::App* cmd, const TransportSpec& t, bool tcp, std::initia
 }
 
 struct Common {
-  std::string transport = "longhaul", mtu = "1472B", bdp, rate, rtt, qlog;
+  std::string transport = "longhaul", mtu = "1472B", bdp, rate, rtt, qlog, psk;
   bool no_gso = false, no_gro = false, no_ms = false, io_stats = false, realtime = false, describe = false;
+  bool auth_only = false;
 };
 
 void add_common(CLI::App* cmd, Common& c) {
@@ -73,6 +75,10 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_flag("--io-stats", c.io_stats, "longhaul: print datapath counters on stderr at the end");
   cmd->add_option("--qlog", c.qlog, "longhaul: write the congestion controller's state over time to FILE (qlog "
                                     "JSON-SEQ, .sqlog: qvis reads it)");
+  cmd->add_option("--psk", c.psk, "longhaul: protected mode with the pre-shared key in FILE (>= 16 bytes, mode 0600, "
+                                  "the same on both sides; lh-xfer keygen FILE makes one): the handshake authenticated, "
+                                  "every packet AES-256-GCM sealed; a side with a key refuses plaintext peers");
+  cmd->add_flag("--auth-only", c.auth_only, "longhaul, with --psk: authenticate every packet (GMAC) but do not encrypt");
   cmd->add_option("--bdp", c.bdp, "tcp: bandwidth-delay product; socket buffers = 2 x BDP per stream (e.g. 64MiB)");
   cmd->add_option("--rate", c.rate, "tcp: path rate for the BDP (with --rtt, e.g. 10gbit)");
   cmd->add_option("--rtt", c.rtt, "tcp: path RTT for the BDP (with --rate, e.g. 50ms)");
@@ -81,10 +87,15 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_flag("--describe-transport", c.describe, "print how --transport parses (JSON) and exit");
 }
 
-lh::workload::LiveOptions live_options(const CLI::App* cmd, const Common& c, const TransportSpec& t) {
-  only_for(cmd, t, false, {"--mtu", "--no-gso", "--no-gro", "--no-multishot", "--io-stats", "--qlog"});
+lh::workload::LiveOptions live_options(const CLI::App* cmd, const Common& c, TransportSpec t) {
+  only_for(cmd, t, false, {"--mtu", "--no-gso", "--no-gro", "--no-multishot", "--io-stats", "--qlog", "--psk", "--auth-only"});
   only_for(cmd, t, true, {"--bdp", "--rate", "--rtt"});
   lh::workload::LiveOptions o;
+  try {
+    o.psk = lh::workload::resolve_protection(t, c.psk, c.auth_only);
+  } catch (const std::invalid_argument& e) {
+    throw Fail(e.what());
+  }
   o.transport = t;
   o.mtu = parse_mtu(c.mtu);
   o.allow_gso = !c.no_gso;
@@ -136,9 +147,17 @@ int main(int argc, char** argv) {
   send->add_option("--connect-timeout", s_connect, "handshake deadline (e.g. 3s)");
   add_common(send, cc);
 
+  std::string keyfile;
+  CLI::App* keygen = app.add_subcommand("keygen", "write a fresh 32-byte pre-shared key to FILE (created 0600) for --psk");
+  keygen->add_option("FILE", keyfile, "where to write the key (must not exist)")->required();
+
   if (const auto code = lh::parse_command_line(app, argc, argv, "lh-xfer")) return *code;
 
   try {
+    if (keygen->parsed()) {
+      lh::workload::write_psk_file(keyfile);
+      return 0;
+    }
     const Common& c = serve->parsed() ? sc : cc;
     const TransportSpec t = parse_flag("--transport", c.transport, lh::workload::parse_transport_spec);
     if (c.describe) {
