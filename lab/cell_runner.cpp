@@ -79,6 +79,19 @@ std::optional<int> run_pair(const CellContext& ctx, const std::string& tag, cons
   return rc;
 }
 
+// Protected-mode transports (+psp, +psp-auth) get the run's pre-shared key: one per run, made by
+// `lh-xfer keygen` (32 random bytes, 0600) in the run folder the first time a cell needs it.
+std::vector<std::string> psk_args(const CellContext& ctx, const LabTransport& t) {
+  if (t.spec.protection == xport::Protection::kNone) return {};
+  const fs::path key = ctx.dir / "raw" / "psk";
+  if (!fs::exists(key)) {
+    fs::create_directories(key.parent_path());
+    const int rc = run_tool({ctx.xfer.string(), "keygen", key.string()}, ctx.dir / "raw" / "keygen.log", 10000);
+    if (rc != 0 && !fs::exists(key)) throw std::runtime_error("lh-xfer keygen " + key.string() + " failed (exit " + std::to_string(rc) + ")");
+  }
+  return {"--psk", key.string()};
+}
+
 // A trace cell: `lh-trace replay --serve` in B, the replay client in A; the client's JSON Lines
 // become r.replay (trace_workload.hpp) and r.summary (its summary + "seconds").
 void run_replay(const CellContext& ctx, const LabTransport& t, const std::string& tag, RunRecord& r) {
@@ -90,6 +103,8 @@ void run_replay(const CellContext& ctx, const LabTransport& t, const std::string
   std::vector<std::string> srv{"ip", "netns", "exec", ctx.prefix + "B", tool, "replay", "--serve", "--listen",
                                fmt::format("{}:0", kAddrB), "--transport", name, "--once", "--realtime"};
   if (tcp) srv.insert(srv.end(), {"--bdp", format(Bytes{r.bdp_bytes})});
+  const std::vector<std::string> psk = psk_args(ctx, t);
+  srv.insert(srv.end(), psk.begin(), psk.end());
   // The controller's state over time at both ends (--qlog), kept beside the run.
   if (!tcp) srv.insert(srv.end(), {"--qlog", (raw / (tag + "-server.sqlog")).string()});
   const fs::path json = raw / (tag + "-replay.jsonl");
@@ -101,6 +116,7 @@ void run_replay(const CellContext& ctx, const LabTransport& t, const std::string
                                  "--realtime"};
     if (tcp) cli.insert(cli.end(), {"--bdp", format(Bytes{r.bdp_bytes})});
     if (!tcp) cli.insert(cli.end(), {"--qlog", (raw / (tag + "-client.sqlog")).string()});
+    cli.insert(cli.end(), psk.begin(), psk.end());
     return cli;
   }, raw / (tag + "-client.txt"), r);
   if (!rc) return;
@@ -129,6 +145,8 @@ void run_bulk(const CellContext& ctx, const LabTransport& t, const std::string& 
                                fmt::format("{}:0", kAddrB), "--once", "--realtime", "--transport", t.spec.name()};
   if (tcp) srv.insert(srv.end(), {"--bdp", format(Bytes{r.bdp_bytes})});
   if (!tcp) srv.insert(srv.end(), {"--qlog", (raw / (tag + "-server.sqlog")).string()});
+  const std::vector<std::string> psk = psk_args(ctx, t);
+  srv.insert(srv.end(), psk.begin(), psk.end());
   const std::optional<int> rc = run_pair(ctx, tag, srv, [&](const std::string& port) {
     std::vector<std::string> cli{"ip", "netns", "exec", ctx.prefix + "A", tool, "send", "--to",
                                  fmt::format("{}:{}", kAddrB, port), "--size", format(ctx.m.size), "--shard",
@@ -136,6 +154,7 @@ void run_bulk(const CellContext& ctx, const LabTransport& t, const std::string& 
                                  format(ctx.m.duration_limit), "--realtime", "--connect-timeout", format(kConnectTimeout)};
     if (tcp) cli.insert(cli.end(), {"--bdp", format(Bytes{r.bdp_bytes})});
     if (!tcp) cli.insert(cli.end(), {"--qlog", (raw / (tag + "-client.sqlog")).string()});
+    cli.insert(cli.end(), psk.begin(), psk.end());
     return cli;
   }, raw / (tag + "-client.json"), r);
   if (!rc) return;

@@ -3,6 +3,8 @@
 // the text, what was wrong and every accepted form.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -60,6 +62,28 @@ TEST(TransportSpec, AppliesTheControllerToAConnection) {
   EXPECT_EQ(cfg.cc, xport::CcKind::kCubic);
 }
 
+TEST(TransportSpec, ProtectedModeSuffixesParseRoundTripAndApply) {
+  const std::tuple<const char*, xport::Protection, xport::CcKind> cases[] = {
+      {"longhaul+psp", xport::Protection::kAesGcm, xport::CcKind::kBbr},
+      {"longhaul+psp-auth", xport::Protection::kGmac, xport::CcKind::kBbr},
+      {"longhaul-cubic+psp", xport::Protection::kAesGcm, xport::CcKind::kCubic},
+      {"longhaul-fixed:900mbit+psp-auth", xport::Protection::kGmac, xport::CcKind::kFixed},
+  };
+  for (const auto& [text, prot, cc] : cases) {
+    SCOPED_TRACE(text);
+    const TransportSpec t = parse_transport_spec(text);
+    EXPECT_EQ(t.protection, prot);
+    EXPECT_EQ(t.cc, cc);
+    EXPECT_EQ(t.name(), text);
+    EXPECT_EQ(parse_transport_spec(t.name()), t);
+    xport::ConnectionConfig cfg;
+    apply_to(t, cfg);
+    EXPECT_EQ(cfg.protection, prot);
+  }
+  EXPECT_EQ(parse_transport_spec("longhaul").protection, xport::Protection::kNone);
+  EXPECT_EQ(to_json(parse_transport_spec("longhaul+psp"))["protection"], "aes-256-gcm");
+}
+
 TEST(TransportSpec, EveryErrorNamesTheTextAndTheAcceptedForms) {
   const std::pair<const char*, const char*> bad[] = {
       {"quic", "transport 'quic': unknown transport"},
@@ -80,6 +104,9 @@ TEST(TransportSpec, EveryErrorNamesTheTextAndTheAcceptedForms) {
       {"longhaul-fixed:0bit", "transport 'longhaul-fixed:0bit': the fixed rate must be above 0bit"},
       {"longhaul-fixed:fast", "transport 'longhaul-fixed:fast': bad rate 'fast':"},
       {"tcp-cubic-x2a", "transport 'tcp-cubic-x2a': stream count '2a' must be a whole number from 1 to 64"},
+      {"longhaul+tls", "transport 'longhaul+tls': unknown suffix '+tls' (+psp or +psp-auth)"},
+      {"longhaul+", "transport 'longhaul+': unknown suffix '+' (+psp or +psp-auth)"},
+      {"tcp-bbr+psp", "transport 'tcp-bbr+psp': protected mode (+psp) is the longhaul transport's"},
   };
   for (const auto& [text, want] : bad) {
     SCOPED_TRACE(text);
