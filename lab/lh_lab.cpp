@@ -70,7 +70,8 @@ void add_matrix_flags(CLI::App& app, Flags& f) {
   app.add_option("--profiles", f.profiles, "comma-separated built-in profile names or .toml files");
   app.add_option("--transports", f.transports,
                  "comma-separated: longhaul, longhaul-cubic, longhaul-fixed:RATE, tcp-cubic, tcp-bbr, tcp-reno, "
-                 "TCP with -xN for N streams (tcp-cubic-x8)");
+                 "TCP with -xN for N streams (tcp-cubic-x8); a longhaul name with +psp (encrypted) or +psp-auth "
+                 "(authenticated only) runs protected mode with a key made for the run (longhaul+psp)");
   app.add_option("--size", f.spec.size, "bytes per transfer (e.g. 2GiB)");
   app.add_option("--shard", f.spec.shard, "bytes per shard (e.g. 64MiB)");
   app.add_option("--repeat", f.spec.repeat, "runs per cell (1..100)");

@@ -8,7 +8,7 @@ XFER=$1 TRACE=$2 LAB=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 forms=(longhaul longhaul-cubic longhaul-fixed:900mbit longhaul-fixed:2.5gbit tcp tcp-cubic tcp-bbr tcp-reno
-       tcp-cubic-x8 tcp-bbr-x64 tcp-reno-x2)
+       tcp-cubic-x8 tcp-bbr-x64 tcp-reno-x2 longhaul+psp longhaul-cubic+psp-auth)
 for f in "${forms[@]}"; do
   a=$("$XFER" send --transport "$f" --describe-transport)
   b=$("$XFER" serve --transport "$f" --describe-transport)
@@ -19,7 +19,7 @@ for f in "${forms[@]}"; do
   echo "ok: $f → $a"
 done
 
-bad=(quic tcp-vegas tcp-x1 tcp-cubic-x0 tcp-cubic-x65 tcp-cubic-x longhaul-fixed: longhaul-fixed:fast longhaul-x2 "")
+bad=(quic tcp-vegas tcp-x1 tcp-cubic-x0 tcp-cubic-x65 tcp-cubic-x longhaul-fixed: longhaul-fixed:fast longhaul-x2 longhaul+tls tcp-bbr+psp "")
 for f in "${bad[@]}"; do
   rc=0; "$XFER" send --transport "$f" --describe-transport >/dev/null 2>"${TMPDIR:-/tmp}/spec.xfer" || rc=$?
   [[ $rc -eq 2 ]] || fail "lh-xfer accepted '$f' (exit $rc)"
