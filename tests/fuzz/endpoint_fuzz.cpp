@@ -5,7 +5,8 @@
 // frames are parsed, handshakes included, with virtual time advancing between records.
 //
 // Input: [mode u8] then records [flags u8][a u8][b u8][len u8][len bytes]. mode % 4: 1 protected
-// mode AES-256-GCM, 2 GMAC (every endpoint with the same key), else plaintext. flags bits 0-2: source
+// mode AES-256-GCM, 2 GMAC (every endpoint with the same key), else plaintext; (mode >> 2) % 3: the
+// server's address tokens: 0 never, 1 under load, 2 always (the real clients then go through retries). flags bits 0-2: source
 // address (1 and 2 are the real clients'); bit 3: reseal; bit 4: the datagram is client 1's latest
 // with byte `a` XORed by `b` (the record's bytes unused); bit 5: the reseal's destination is
 // connection `a` % n of the server (else 0: an INIT's); bits 6-7: milliseconds to advance first.
@@ -56,10 +57,10 @@ PeerAddr addr(uint8_t tag) {
 }
 
 struct Harness {
-  explicit Harness(Protection p)
+  Harness(Protection p, AddressTokens tokens)
       : mode(p),
         server({.seed = 7, .max_connections = kMaxConnections, .max_half_open = kMaxHalfOpen,
-                .conn = conn_config(p), .cq_capacity = kMaxConnections * kMinCompletionShare}),
+                .address_tokens = tokens, .conn = conn_config(p), .cq_capacity = kMaxConnections * kMinCompletionShare}),
         arena(2 * kCanary + 2 * kRegion, kCanaryByte),
         src(6000) {
     for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<uint8_t>(i * 7);
@@ -184,7 +185,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const lh::xport::Protection mode = data[0] % 4 == 1   ? lh::xport::Protection::kAesGcm
                                      : data[0] % 4 == 2 ? lh::xport::Protection::kGmac
                                                         : lh::xport::Protection::kNone;
-  Harness h(mode);
+  const lh::xport::AddressTokens tokens = (data[0] >> 2) % 3 == 1   ? lh::xport::AddressTokens::kUnderLoad
+                                          : (data[0] >> 2) % 3 == 2 ? lh::xport::AddressTokens::kAlways
+                                                                    : lh::xport::AddressTokens::kNever;
+  Harness h(mode, tokens);
   std::vector<uint8_t> d;
   size_t pos = 1;
   while (pos + 4 <= size) {
@@ -213,8 +217,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < 20; ++i) h.pump();
   h.check();
   if (std::getenv("LH_FUZZ_VERBOSE"))
-    std::fprintf(stderr, "mode %d accepted %llu refused_auth %llu refused_half_open %llu wrong_addr %llu placed %llu/%llu conns %zu\n",
-                 static_cast<int>(mode), (unsigned long long)h.server.stats().accepted,
+    std::fprintf(stderr, "mode %d tokens %d retries %llu accepted %llu refused_auth %llu refused_half_open %llu wrong_addr %llu placed %llu/%llu conns %zu\n",
+                 static_cast<int>(mode), static_cast<int>(tokens), (unsigned long long)h.server.stats().retries_sent,
+                 (unsigned long long)h.server.stats().accepted,
                  (unsigned long long)h.server.stats().refused_auth, (unsigned long long)h.server.stats().refused_half_open,
                  (unsigned long long)h.server.stats().dropped_wrong_addr,
                  (unsigned long long)h.conns[0]->stats().write_bytes_acked, (unsigned long long)h.conns[1]->stats().write_bytes_acked,

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -272,6 +273,10 @@ class Connection {
   Nanos hs_sent_time_{0}, hs_deadline_ = Nanos::max();
   Nanos created_;
   uint64_t accept_pn_ = UINT64_MAX;    // server: the last ACCEPT's packet number until acknowledged
+  // client: the address token of the server's last retry, echoed in every later INIT
+  std::optional<std::array<uint8_t, wire::kTokenSize>> token_;
+  uint32_t retries_ = 0;
+  static constexpr uint32_t kMaxRetries = 3;
 
   // sender: operations, packets, recovery
   std::vector<SendOp> ops_;

@@ -72,6 +72,7 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
   wire::AuthFrame auth;
   bool has_auth = false;
   uint32_t close_reason = 0;
+  bool has_token = false;
   for (wire::FrameReader r(frames); !r.done();) {
     if (r.next(f) != wire::DecodeError::kOk || has_auth) {  // AUTH, if any, is the last frame
       ++stats_.dropped_malformed;
@@ -80,13 +81,16 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
     ++n_frames;
     if (f.type == wire::FrameType::kAuth) auth = f.auth, has_auth = true;
     if (f.type == wire::FrameType::kClose) close_reason = f.close_reason;
+    if (f.type == wire::FrameType::kToken) has_token = true;
     // INIT is answered by ACCEPT, not by an ACK; everything else but ACK itself elicits an ACK.
     eliciting = eliciting || (f.type != wire::FrameType::kAck && f.type != wire::FrameType::kInit &&
-                              f.type != wire::FrameType::kAuth);
+                              f.type != wire::FrameType::kAuth && f.type != wire::FrameType::kToken);
     handshake_only = handshake_only && (f.type == wire::FrameType::kInit || f.type == wire::FrameType::kAccept ||
-                                        f.type == wire::FrameType::kAuth);
+                                        f.type == wire::FrameType::kAuth || f.type == wire::FrameType::kToken);
   }
-  if (has_auth && (!handshake_only || n_frames != 2 || hdr.is_protected)) {  // AUTH only right after INIT/ACCEPT
+  // AUTH ends an INIT/ACCEPT (after INIT's TOKEN, if any); a TOKEN rides alone (a retry) or after INIT.
+  if ((has_auth && (!handshake_only || n_frames > 3 || hdr.is_protected)) ||
+      (has_token && (!handshake_only || hdr.is_protected))) {
     ++stats_.dropped_malformed;
     return;
   }
@@ -95,6 +99,19 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
   if (for_us && role_ == Role::kClient && state_ == State::kHandshaking && !hdr.is_protected && n_frames == 1 &&
       close_reason >= wire::kCloseAuthRequired && close_reason <= wire::kCloseModeMismatch) {
     fail_handshake(close_reason);
+    return;
+  }
+  // A server's retry (a lone TOKEN: it wants our address validated): INIT again, echoing the token.
+  if (for_us && role_ == Role::kClient && state_ == State::kHandshaking && n_frames == 1 && has_token) {
+    if (retries_ >= kMaxRetries) {
+      ++stats_.dropped_state;
+      return;
+    }
+    ++retries_;
+    wire::FrameReader r(frames);
+    if (r.next(f) == wire::DecodeError::kOk) token_ = f.token;
+    hs_send_pending_ = true;
+    hs_attempts_ = 0;  // the next INIT's ACCEPT is an unambiguous RTT sample
     return;
   }
   if (psp_ != nullptr && !hdr.is_protected && !handshake_only) {  // no downgrade: plaintext after a keyed handshake
@@ -123,7 +140,8 @@ void Connection::on_packet(const wire::Header& hdr, std::span<const uint8_t> fra
     switch (f.type) {
       case wire::FrameType::kInit:
       case wire::FrameType::kAccept: handle_handshake(f, has_auth ? &auth : nullptr, frames, now); break;
-      case wire::FrameType::kAuth: break;  // checked with its INIT/ACCEPT
+      case wire::FrameType::kAuth: break;   // checked with its INIT/ACCEPT
+      case wire::FrameType::kToken: break;  // checked by Endpoint before this connection existed
       case wire::FrameType::kAck: handle_ack(f.ack, now); break;
       case wire::FrameType::kWrite:
       case wire::FrameType::kSend: accepted = handle_data(f.data, now) && accepted; break;

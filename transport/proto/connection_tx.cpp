@@ -67,6 +67,7 @@ size_t Connection::send_handshake(Nanos now, std::span<uint8_t> buf) {
                                 .initial_window = local_window_,
                                 .idle_timeout_ms = static_cast<uint32_t>(cfg_.idle_timeout.ns / 1'000'000)};
   w.put_handshake(client ? wire::FrameType::kInit : wire::FrameType::kAccept, hs);
+  if (client && token_) w.put_token(*token_);
   if (psp_ != nullptr) {  // AUTH: our nonce and mode, MAC'd with the handshake key (WIRE.md §Protected mode)
     w.put_auth(wire::AuthFrame{.nonce = psp_->local_nonce(), .mode = auth_mode_of(cfg_.protection)});
     const auto mac = psp::handshake_mac(psp_->hs_key(), client ? psp::kInitLabel : psp::kAcceptLabel,

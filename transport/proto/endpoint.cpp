@@ -2,6 +2,7 @@
 #include "transport/proto/endpoint.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -108,13 +109,15 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
   const wire::HandshakeFrame init = f.hs;
   wire::AuthFrame auth;
   bool has_auth = false;
-  if (!r.done()) {
-    if (r.next(f) != wire::DecodeError::kOk || f.type != wire::FrameType::kAuth || !r.done()) {
+  std::optional<std::array<uint8_t, wire::kTokenSize>> token;
+  while (!r.done()) {  // then an optional TOKEN, then an optional AUTH (last)
+    if (r.next(f) != wire::DecodeError::kOk || has_auth || (f.type == wire::FrameType::kToken && token) ||
+        (f.type != wire::FrameType::kToken && f.type != wire::FrameType::kAuth)) {
       ++stats_.dropped_malformed;
       return;
     }
-    auth = f.auth;
-    has_auth = true;
+    if (f.type == wire::FrameType::kToken) token = f.token;
+    if (f.type == wire::FrameType::kAuth) auth = f.auth, has_auth = true;
   }
   for (auto& c : conns_) {
     if (c->role() == Connection::Role::kServer && c->peer_cid() == init.src_cid && c->peer_addr() == from) {
@@ -125,6 +128,30 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
   if (!cfg_.accept || conns_.size() >= cfg_.max_connections) {
     ++stats_.refused;
     return;
+  }
+  const auto half_open = std::count_if(conns_.begin(), conns_.end(), [](const auto& k) {
+    return k->role() == Connection::Role::kServer && k->state() == Connection::State::kHandshaking;
+  });
+  // Address validation before any state (and before the costlier AUTH check): a sender that cannot
+  // receive at the address it claims never gets past this.
+  const bool need_token = cfg_.address_tokens == AddressTokens::kAlways ||
+                          (cfg_.address_tokens == AddressTokens::kUnderLoad &&
+                           static_cast<size_t>(half_open) >= std::max<size_t>(1, cfg_.max_half_open / 2));
+  if (need_token) {
+    if (!token_key_set_) {
+      for (size_t i = 0; i < token_key_.size(); i += 8) {
+        const uint64_t k = random_->next_u64();
+        std::memcpy(token_key_.data() + i, &k, 8);
+      }
+      token_key_set_ = true;
+    }
+    if (!token || !token_valid(*token, from, init.src_cid, now)) {
+      if (rejects_.size() < kMaxRejects)
+        rejects_.push_back(Reject{.to = from, .dest = init.src_cid, .retry = true, .token = make_token(from, init.src_cid, now)});
+      ++stats_.retries_sent;
+      return;
+    }
+    ++stats_.tokens_validated;
   }
   // Protection must match before any state exists (no downgrade either way; a stranger without the
   // key gets one small stateless answer per INIT, never a connection).
@@ -139,9 +166,6 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
     reject(from, init.src_cid, refusal);
     return;
   }
-  const auto half_open = std::count_if(conns_.begin(), conns_.end(), [](const auto& k) {
-    return k->role() == Connection::Role::kServer && k->state() == Connection::State::kHandshaking;
-  });
   if (static_cast<size_t>(half_open) >= cfg_.max_half_open) {
     ++stats_.refused_half_open;
     return;
@@ -155,16 +179,41 @@ void Endpoint::on_datagram(std::span<const uint8_t> datagram, const PeerAddr& fr
   conns_.push_back(std::move(c));
 }
 
+// An address token: issue time (ms, little-endian) ‖ HMAC-SHA256(token key, label ‖ time ‖ address ‖
+// client cid)[0..16). Only this endpoint can make one, and only for that address and connection.
+std::array<uint8_t, wire::kTokenSize> Endpoint::make_token(const PeerAddr& to, ConnectionId client_cid, Nanos now) const {
+  const uint64_t issued_ms = static_cast<uint64_t>(std::max<int64_t>(now.ns, 0) / 1'000'000);
+  uint8_t data[sizeof(to.raw) + 8];
+  std::memcpy(data, to.raw.data(), to.len);
+  std::memcpy(data + to.len, &client_cid, 8);
+  const auto mac = psp::handshake_mac(token_key_, "longhaul address token", issued_ms, std::span(data, to.len + 8));
+  std::array<uint8_t, wire::kTokenSize> t{};
+  std::memcpy(t.data(), &issued_ms, 8);
+  std::memcpy(t.data() + 8, mac.data(), mac.size());
+  return t;
+}
+
+bool Endpoint::token_valid(std::span<const uint8_t, wire::kTokenSize> token, const PeerAddr& from,
+                           ConnectionId client_cid, Nanos now) const {
+  uint64_t issued_ms = 0;
+  std::memcpy(&issued_ms, token.data(), 8);
+  const uint64_t now_ms = static_cast<uint64_t>(std::max<int64_t>(now.ns, 0) / 1'000'000);
+  if (issued_ms > now_ms || now_ms - issued_ms > static_cast<uint64_t>(cfg_.token_lifetime.ns / 1'000'000)) return false;
+  const auto expect = make_token(from, client_cid, Nanos{static_cast<int64_t>(issued_ms) * 1'000'000});
+  return psp::mac_equal(std::span<const uint8_t, 16>(expect.data() + 8, 16), token.subspan<8, 16>());
+}
+
 void Endpoint::reject(const PeerAddr& to, ConnectionId client_cid, uint32_t reason) {
   if (rejects_.size() < kMaxRejects) rejects_.push_back(Reject{.to = to, .dest = client_cid, .reason = reason});
 }
 
 size_t Endpoint::poll_transmit(Nanos now, std::span<uint8_t> buf, PeerAddr& to) {
-  while (!rejects_.empty()) {  // 27 bytes each, smaller than the INIT it answers (no amplification)
+  // 27 (CLOSE) or 47 (retry) bytes each, smaller than the INIT it answers (no amplification).
+  while (!rejects_.empty()) {
     const Reject rj = rejects_.back();
     rejects_.pop_back();
     wire::PacketWriter w(buf, wire::Header{.dest_cid = rj.dest, .pn = 0});
-    if (!w.put_close(wire::FrameType::kClose, rj.reason)) continue;
+    if (!(rj.retry ? w.put_token(rj.token) : w.put_close(wire::FrameType::kClose, rj.reason))) continue;
     const size_t n = w.finish();
     if (n == 0) continue;
     to = rj.to;

@@ -24,6 +24,11 @@ namespace lh::xport {
 // operations and posted receives, and some room for operations its peer starts.
 inline constexpr size_t kMinCompletionShare = 2 * Connection::kMaxOps + 64;
 
+// When a server asks a new client to prove its address first (a stateless retry with an address
+// token, as QUIC's Retry, RFC 9000 §8.1): never; once half of max_half_open is in use (a spoofed-INIT
+// flood then creates no state at all, and a quiet server costs its clients no extra round trip); always.
+enum class AddressTokens : uint8_t { kNever, kUnderLoad, kAlways };
+
 struct EndpointConfig {
   // Where connection ids and rkeys come from. Drivers facing a network pass SystemRandom; without
   // one the endpoint draws them from a reproducible stream under `seed` (simulations, tests) — which
@@ -35,6 +40,8 @@ struct EndpointConfig {
   // beyond is refused (`refused_half_open`) until one completes or times out (handshake_timeout).
   size_t max_half_open = 8;
   bool accept = true;            // create connections for incoming INITs
+  AddressTokens address_tokens = AddressTokens::kUnderLoad;
+  Nanos token_lifetime = Nanos::from_s(10);  // an address token is good for this long
   ConnectionConfig conn{};
   size_t cq_capacity = 65'536;  // shared by the connections: each gets cq_capacity / max_connections
   size_t max_regions = 64;
@@ -50,6 +57,9 @@ struct EndpointStats {
   // to a keyed server, an AUTH that does not verify, AUTH to a server without a key, another mode);
   // each is answered by one stateless CLOSE naming the reason (at most kMaxRejects queued).
   uint64_t refused_auth = 0, rejects_sent = 0;
+  // Address validation: INITs answered with a retry (no valid token when one was required; no state
+  // kept), and INITs whose token proved their address.
+  uint64_t retries_sent = 0, tokens_validated = 0;
 };
 
 class Endpoint {
@@ -86,17 +96,25 @@ class Endpoint {
  private:
   ConnectionId new_cid();
   void reject(const PeerAddr& to, ConnectionId client_cid, uint32_t reason);
+  [[nodiscard]] std::array<uint8_t, wire::kTokenSize> make_token(const PeerAddr& to, ConnectionId client_cid,
+                                                                 Nanos now) const;
+  [[nodiscard]] bool token_valid(std::span<const uint8_t, wire::kTokenSize> token, const PeerAddr& from,
+                                 ConnectionId client_cid, Nanos now) const;
 
-  struct Reject {
+  struct Reject {  // a stateless answer to an INIT: a CLOSE with `reason`, or (retry) a TOKEN
     PeerAddr to;
     ConnectionId dest = 0;
     uint32_t reason = 0;
+    bool retry = false;
+    std::array<uint8_t, wire::kTokenSize> token{};
   };
   static constexpr size_t kMaxRejects = 16;
 
   EndpointConfig cfg_;
   std::shared_ptr<RandomSource> random_;
   std::array<uint8_t, 32> hs_key_{};  // protected mode: authenticates INITs before any state exists
+  std::array<uint8_t, 32> token_key_{};  // address tokens: a secret of this endpoint's, never sent
+  bool token_key_set_ = false;           // drawn when first needed (ids and rkeys come first from the source)
   std::vector<Reject> rejects_;
   MemoryRegistry memory_;
   CompletionQueue cq_;

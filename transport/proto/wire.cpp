@@ -98,6 +98,11 @@ DecodeError FrameReader::next(Frame& f) {
       if (c.ok && (f.auth.mode < 1 || f.auth.mode > 2)) c.ok = false;
       break;
     }
+    case static_cast<uint8_t>(FrameType::kToken): {
+      f.type = FrameType::kToken;
+      for (uint8_t& b : f.token) b = c.get<uint8_t>();
+      break;
+    }
     case static_cast<uint8_t>(FrameType::kAck): {
       f.type = FrameType::kAck;
       AckFrame& a = f.ack;
@@ -198,6 +203,14 @@ PacketWriter::PacketWriter(std::span<uint8_t> buf, const Header& hdr) : buf_(buf
 }
 
 size_t PacketWriter::room() const { return ok_ ? buf_.size() - trailer_ - pos_ : 0; }
+
+bool PacketWriter::put_token(std::span<const uint8_t, kTokenSize> token) {
+  if (room() < kTokenFrameSize) return false;
+  buf_[pos_] = static_cast<uint8_t>(FrameType::kToken);
+  std::memcpy(buf_.data() + pos_ + 1, token.data(), kTokenSize);
+  pos_ += kTokenFrameSize;
+  return true;
+}
 
 bool PacketWriter::put_auth(const AuthFrame& a) {
   if (room() < kAuthFrameSize) return false;

@@ -24,6 +24,8 @@ inline constexpr size_t kProtectedHeaderSize = 22;
 inline constexpr size_t kTagSize = 16;
 inline constexpr size_t kAuthFrameSize = 26;      // type, nonce u64, mode u8, mac[16]
 inline constexpr size_t kMacSize = 16;
+inline constexpr size_t kTokenSize = 24;          // address token: issue time u64 (ms) + MAC[16]
+inline constexpr size_t kTokenFrameSize = 1 + kTokenSize;
 inline constexpr size_t kMaxAckRanges = 32;       // SACK ranges per ACK frame (incl. the first)
 inline constexpr size_t kDataFrameSize = 40;      // data frame header without the LAST trailer
 inline constexpr size_t kShortDataFrameSize = 16; // ... with kDataFlagShort (no key/base_off/total_len)
@@ -36,6 +38,7 @@ enum class FrameType : uint8_t {
   kAccept = 0x02,
   kAck = 0x03,
   kAuth = 0x04,   // follows INIT/ACCEPT in a protected handshake: nonce, mode, HMAC of the packet
+  kToken = 0x05,  // address token: alone from a server (retry: send INIT again with it), after INIT from a client
 
   kWrite = 0x10,
   kSend = 0x11,
@@ -112,6 +115,7 @@ struct StatusFrame {  // target -> initiator: the operation op_id finished with 
 
 struct Frame {
   FrameType type = FrameType::kPing;
+  std::array<uint8_t, kTokenSize> token{};
   HandshakeFrame hs;
   AckFrame ack;
   DataFrame data;
@@ -154,6 +158,7 @@ class PacketWriter {
   PacketWriter(std::span<uint8_t> buf, const Header& hdr);
   size_t room() const;  // bytes left for frames (CRC or tag space already reserved)
   bool put_handshake(FrameType type, const HandshakeFrame& hs);
+  bool put_token(std::span<const uint8_t, kTokenSize> token);
   // Writes an AUTH frame with a zero MAC; the caller fills mac_slot() (over covered()) before finish().
   bool put_auth(const AuthFrame& a);
   std::span<uint8_t> mac_slot() { return buf_.subspan(pos_ - kMacSize, kMacSize); }

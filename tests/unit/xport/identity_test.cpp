@@ -250,7 +250,8 @@ TEST(AddressValidation, PacketsWithAValidIdFromAThirdAddressAreDroppedAndCounted
 // ---- limits a stranger cannot exhaust ----------------------------------------------------------
 
 TEST(HalfOpen, ASpoofedInitCostsNoRingsAndAFloodOfThemDelaysARealClientOnlyBriefly) {
-  Endpoint server({.seed = 52, .max_connections = 16, .max_half_open = 8});
+  // Without address tokens: the half-open cap alone bounds the flood.
+  Endpoint server({.seed = 52, .max_connections = 16, .max_half_open = 8, .address_tokens = AddressTokens::kNever});
   Endpoint client({.seed = 51, .accept = false});
   const PeerAddr at_client = addr(1), at_server = addr(2);
   uint8_t buf[2048];
@@ -309,6 +310,71 @@ TEST(HalfOpen, ASpoofedInitCostsNoRingsAndAFloodOfThemDelaysARealClientOnlyBrief
   // In after the half-open ones' handshake_timeout (5 s) and the client's next INIT (backoff).
   EXPECT_LE(established_at, Nanos::from_s(8));
   EXPECT_EQ(server.connection_count(), 1u);
+}
+
+// With address tokens (the default: once half the half-open slots are taken), spoofed INITs beyond
+// that create no state at all — each gets a stateless retry it cannot receive — and a real client,
+// which can, connects at once: one extra round trip instead of waiting out the half-open ones.
+TEST(AddressToken, ASpoofedFloodCreatesNoStateBeyondHalfTheSlotsAndARealClientGetsInAtOnce) {
+  Endpoint server({.seed = 52, .max_connections = 16, .max_half_open = 8});
+  Endpoint client({.seed = 51, .accept = false});
+  const PeerAddr at_client = addr(1), at_server = addr(2);
+  uint8_t buf[2048];
+  PeerAddr to;
+  Nanos now{0};
+  for (uint8_t i = 0; i < 100; ++i) {
+    Endpoint spoof({.seed = 1000u + i, .accept = false});
+    spoof.connect(at_server, now);
+    const size_t n = spoof.poll_transmit(now, buf, to);
+    PeerAddr from = addr(100);
+    from.raw[1] = i;
+    from.len = 2;
+    server.on_datagram(std::span<const uint8_t>(buf, n), from, now);
+    while (server.poll_transmit(now, buf, to) > 0) {  // the answers go to the spoofed addresses: lost
+    }
+  }
+  EXPECT_EQ(server.connection_count(), 4u);
+  EXPECT_EQ(server.stats().retries_sent, 96u);
+  EXPECT_EQ(server.stats().refused_half_open, 0u);
+  Connection& c = client.connect(at_server, now);
+  for (; now < Nanos::from_s(1) && !c.established(); now += Nanos::from_ms(1)) {
+    client.on_timeout(now);
+    server.on_timeout(now);
+    for (size_t n; (n = client.poll_transmit(now, buf, to)) > 0;) server.on_datagram(std::span<const uint8_t>(buf, n), at_client, now);
+    for (size_t n; (n = server.poll_transmit(now, buf, to)) > 0;)
+      if (to == at_client) client.on_datagram(std::span<const uint8_t>(buf, n), at_server, now);
+  }
+  EXPECT_TRUE(c.established());
+  EXPECT_LE(now, Nanos::from_ms(5));
+  EXPECT_EQ(server.stats().tokens_validated, 1u);
+}
+
+// A token proves one address for one connection id, for a while: from another address, for another
+// id, or too old, it earns another retry, never a connection.
+TEST(AddressToken, ATokenFromAnotherAddressOrForAnotherIdOrExpiredIsRefused) {
+  Endpoint server({.seed = 52, .address_tokens = AddressTokens::kAlways, .token_lifetime = Nanos::from_s(10)});
+  uint8_t buf[2048];
+  PeerAddr to;
+  auto init_with_token = [&](const PeerAddr& from, Nanos now) {
+    Endpoint cl({.seed = 77, .accept = false});
+    Connection& c = cl.connect(addr(2), Nanos{0});
+    size_t n = cl.poll_transmit(Nanos{0}, buf, to);
+    server.on_datagram(std::span<const uint8_t>(buf, n), addr(1), Nanos{0});  // retry to addr(1)
+    n = server.poll_transmit(Nanos{0}, buf, to);
+    EXPECT_EQ(to, addr(1));
+    cl.on_datagram(std::span<const uint8_t>(buf, n), addr(2), Nanos{0});     // the client takes the token
+    n = cl.poll_transmit(Nanos{0}, buf, to);                                  // INIT + TOKEN
+    EXPECT_EQ(c.state(), Connection::State::kHandshaking);
+    server.on_datagram(std::span<const uint8_t>(buf, n), from, now);
+    while (server.poll_transmit(now, buf, to) > 0) {
+    }
+    return server.connection_count();
+  };
+  EXPECT_EQ(init_with_token(addr(3), Nanos{0}), 0u);                // another address
+  EXPECT_EQ(init_with_token(addr(1), Nanos::from_s(11)), 0u);       // expired
+  EXPECT_EQ(server.stats().tokens_validated, 0u);
+  EXPECT_EQ(init_with_token(addr(1), Nanos::from_s(9)), 1u);        // the address it was made for, in time
+  EXPECT_EQ(server.stats().tokens_validated, 1u);
 }
 
 // ---- completion queue shares -----------------------------------------------------------------------
@@ -386,7 +452,8 @@ Datagram without_status(const Datagram& d) {
       case wire::FrameType::kWrite:
       case wire::FrameType::kSend: w.put_data(f.data, f.data.payload); break;
       case wire::FrameType::kStatus:
-      case wire::FrameType::kAuth: break;
+      case wire::FrameType::kAuth:
+      case wire::FrameType::kToken: break;
       case wire::FrameType::kClose:
       case wire::FrameType::kCloseAck: w.put_close(f.type, f.close_reason); break;
       case wire::FrameType::kPing: w.put_ping(); break;

@@ -39,8 +39,10 @@ bool contains(const Datagram& d, std::span<const uint8_t> needle) {
 
 // A client and a server Endpoint joined directly (addresses 1 and 2), stepped in 200 µs of virtual time.
 struct Endpoints {
-  Endpoints(const ConnectionConfig& client_cfg, const ConnectionConfig& server_cfg)
-      : client({.seed = 51, .accept = false, .conn = client_cfg}), server({.seed = 52, .conn = server_cfg}) {
+  Endpoints(const ConnectionConfig& client_cfg, const ConnectionConfig& server_cfg,
+            AddressTokens tokens = AddressTokens::kUnderLoad)
+      : client({.seed = 51, .accept = false, .conn = client_cfg}),
+        server({.seed = 52, .address_tokens = tokens, .conn = server_cfg}) {
     conn = &client.connect(addr(2), now);
   }
   template <typename Done>
@@ -70,6 +72,15 @@ TEST(ProtectedHandshake, TheSameKeyOnBothSidesConnects) {
   EXPECT_EQ(e.server.stats().refused_auth, 0u);
   ASSERT_NE(e.conn->packet_protection(), nullptr);
   EXPECT_TRUE(e.conn->packet_protection()->keyed());
+}
+
+TEST(ProtectedHandshake, AnAddressTokenRetryAndTheAuthFrameGoTogether) {
+  Endpoints e(protected_cfg(), protected_cfg(), AddressTokens::kAlways);
+  e.run([&] { return e.ended(); });
+  ASSERT_TRUE(e.conn->established());
+  EXPECT_EQ(e.server.stats().retries_sent, 1u);
+  EXPECT_EQ(e.server.stats().tokens_validated, 1u);
+  EXPECT_EQ(e.server.stats().refused_auth, 0u);
 }
 
 TEST(ProtectedHandshake, AWrongKeyFailsTheHandshakeWithAClearErrorAndNoServerState) {
@@ -284,7 +295,9 @@ Nanos transfer_time(uint64_t rekey_packets, uint64_t* rotations) {
   std::optional<Completion> done;
   const Nanos end = wire.run(p.now, p.now + Nanos::from_s(30), [&] { return (done = p.a.cq.poll()).has_value(); });
   EXPECT_TRUE(done.has_value());
-  if (done) EXPECT_EQ(done->status, Status::kSuccess);
+  if (done) {
+    EXPECT_EQ(done->status, Status::kSuccess);
+  }
   EXPECT_EQ(region, src);
   EXPECT_GT(p.server().stats().dropped_replay, 0u);  // the path's duplicates
   *rotations = p.client().stats().key_rotations;
