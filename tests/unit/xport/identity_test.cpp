@@ -249,6 +249,25 @@ TEST(AddressValidation, PacketsWithAValidIdFromAThirdAddressAreDroppedAndCounted
 
 // ---- limits a stranger cannot exhaust ----------------------------------------------------------
 
+// `n` INITs from `n` spoofed addresses, each with another client id; whatever the server answers goes
+// to the spoofed addresses (lost).
+void spoof_inits(Endpoint& server, const PeerAddr& at_server, uint8_t n, Nanos now) {
+  uint8_t buf[2048];
+  PeerAddr to;
+  for (uint8_t i = 0; i < n; ++i) {
+    Endpoint spoof({.seed = 1000u + i, .accept = false});
+    spoof.connect(at_server, now);
+    const size_t len = spoof.poll_transmit(now, buf, to);
+    ASSERT_GT(len, 0u);
+    PeerAddr from = addr(100);
+    from.raw[1] = i;
+    from.len = 2;
+    server.on_datagram(std::span<const uint8_t>(buf, len), from, now);
+    while (server.poll_transmit(now, buf, to) > 0) {
+    }
+  }
+}
+
 TEST(HalfOpen, ASpoofedInitCostsNoRingsAndAFloodOfThemDelaysARealClientOnlyBriefly) {
   // Without address tokens: the half-open cap alone bounds the flood.
   Endpoint server({.seed = 52, .max_connections = 16, .max_half_open = 8, .address_tokens = AddressTokens::kNever});
@@ -258,16 +277,7 @@ TEST(HalfOpen, ASpoofedInitCostsNoRingsAndAFloodOfThemDelaysARealClientOnlyBrief
   PeerAddr to;
   // 100 INITs from 100 spoofed addresses, each with another client id; nobody answers the ACCEPTs.
   Nanos now{0};
-  for (uint8_t i = 0; i < 100; ++i) {
-    Endpoint spoof({.seed = 1000u + i, .accept = false});
-    spoof.connect(at_server, now);
-    const size_t n = spoof.poll_transmit(now, buf, to);
-    ASSERT_GT(n, 0u);
-    PeerAddr from = addr(100);
-    from.raw[1] = i;
-    from.len = 2;
-    server.on_datagram(std::span<const uint8_t>(buf, n), from, now);
-  }
+  spoof_inits(server, at_server, 100, now);
   EXPECT_EQ(server.connection_count(), 8u);
   EXPECT_EQ(server.stats().refused_half_open, 92u);
   size_t rings = 0;
@@ -322,17 +332,7 @@ TEST(AddressToken, ASpoofedFloodCreatesNoStateBeyondHalfTheSlotsAndARealClientGe
   uint8_t buf[2048];
   PeerAddr to;
   Nanos now{0};
-  for (uint8_t i = 0; i < 100; ++i) {
-    Endpoint spoof({.seed = 1000u + i, .accept = false});
-    spoof.connect(at_server, now);
-    const size_t n = spoof.poll_transmit(now, buf, to);
-    PeerAddr from = addr(100);
-    from.raw[1] = i;
-    from.len = 2;
-    server.on_datagram(std::span<const uint8_t>(buf, n), from, now);
-    while (server.poll_transmit(now, buf, to) > 0) {  // the answers go to the spoofed addresses: lost
-    }
-  }
+  spoof_inits(server, at_server, 100, now);
   EXPECT_EQ(server.connection_count(), 4u);
   EXPECT_EQ(server.stats().retries_sent, 96u);
   EXPECT_EQ(server.stats().refused_half_open, 0u);
