@@ -244,8 +244,20 @@ size_t Connection::send_data(Nanos now, std::span<uint8_t> buf, bool probe) {
                           .checksum = op.checksum, .imm = op.imm};
   const uint64_t pn = next_pn_++;
   wire::PacketWriter w(buf.first(mtu_), out_header(pn));
-  w.put_data(d, std::span<const uint8_t>(op.data + f.off, f.len));
-  const size_t n = protect(pn, buf, w.finish());
+  const std::span<const uint8_t> payload(op.data + f.off, f.len);
+  size_t n = 0;
+  if (psp_ != nullptr && psp_->mode() == psp::Mode::kAesGcm) {
+    // Encrypted straight from the operation's buffer into the packet: no copy before the seal.
+    w.put_data_header(d, payload.size());
+    n = w.finish();
+    if (n > 0) {
+      psp_->seal(pn, buf.first(n), payload);
+      stats_.key_rotations = psp_->rotations();
+    }
+  } else {
+    w.put_data(d, payload);
+    n = protect(pn, buf, w.finish());
+  }
   SentPacket& p = track(pn, now, n);
   p.has_frag = true;
   p.write_frag = !op.is_send;

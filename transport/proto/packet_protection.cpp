@@ -113,6 +113,26 @@ void PacketCipher::seal(uint64_t pn, std::span<const uint8_t> aad, std::span<uin
   if (!ok) fail("seal");
 }
 
+void PacketCipher::seal_with_tail(uint64_t pn, std::span<const uint8_t> aad, std::span<uint8_t> payload,
+                                  std::span<const uint8_t> tail, std::span<uint8_t, kTagSize> tag) {
+  if (mode_ != Mode::kAesGcm || tail.size() > payload.size()) fail("seal_with_tail needs AES-GCM and a tail inside the payload");
+  uint8_t nonce[kIvSize];
+  nonce_for(pn, nonce);
+  EVP_CIPHER_CTX* c = enc_->c;
+  const size_t head = payload.size() - tail.size();
+  int n = 0;
+  // GCM is a stream: two updates (the head in place, then the tail from its source) make the same
+  // ciphertext and tag as one update over the joined bytes.
+  bool ok = EVP_EncryptInit_ex(c, nullptr, nullptr, nullptr, nonce) == 1 &&
+            EVP_EncryptUpdate(c, nullptr, &n, aad.data(), static_cast<int>(aad.size())) == 1;
+  if (ok && head > 0) ok = EVP_EncryptUpdate(c, payload.data(), &n, payload.data(), static_cast<int>(head)) == 1;
+  if (ok && !tail.empty())
+    ok = EVP_EncryptUpdate(c, payload.data() + head, &n, tail.data(), static_cast<int>(tail.size())) == 1;
+  ok = ok && EVP_EncryptFinal_ex(c, payload.data() + payload.size(), &n) == 1 &&
+       EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kTagSize, tag.data()) == 1;
+  if (!ok) fail("seal");
+}
+
 bool PacketCipher::open_to(uint64_t pn, std::span<const uint8_t> aad, std::span<const uint8_t> in, uint8_t* out,
                            std::span<const uint8_t, kTagSize> tag) {
   uint8_t nonce[kIvSize];
@@ -233,6 +253,13 @@ void ConnectionProtection::seal(uint64_t pn, std::span<uint8_t> packet) {
   constexpr size_t kHdr = 22;
   const size_t body = packet.size() - kHdr - kTagSize;
   tx_->seal(pn, packet.first(kHdr), packet.subspan(kHdr, body), packet.last<kTagSize>());
+  ++tx_sealed_;
+}
+
+void ConnectionProtection::seal(uint64_t pn, std::span<uint8_t> packet, std::span<const uint8_t> tail) {
+  constexpr size_t kHdr = 22;
+  const size_t body = packet.size() - kHdr - kTagSize;
+  tx_->seal_with_tail(pn, packet.first(kHdr), packet.subspan(kHdr, body), tail, packet.last<kTagSize>());
   ++tx_sealed_;
 }
 

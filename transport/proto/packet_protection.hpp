@@ -56,6 +56,10 @@ class PacketCipher {
   // Seals packet `pn`: `aad` (the header) is authenticated; `payload` is encrypted in place
   // (kAesGcm) or only authenticated (kGmac); the 16-byte tag goes to `tag`.
   void seal(uint64_t pn, std::span<const uint8_t> aad, std::span<uint8_t> payload, std::span<uint8_t, kTagSize> tag);
+  // Same, but the payload's last `tail.size()` bytes come from `tail` (encrypted from there into the
+  // end of `payload`, whose bytes there are not read): saves copying a data fragment into the packet.
+  void seal_with_tail(uint64_t pn, std::span<const uint8_t> aad, std::span<uint8_t> payload,
+                      std::span<const uint8_t> tail, std::span<uint8_t, kTagSize> tag);
   // Opens what seal() made: true and the payload decrypted in place, or false (forged, tampered,
   // another key or packet number) with the payload unusable.
   [[nodiscard]] bool open(uint64_t pn, std::span<const uint8_t> aad, std::span<uint8_t> payload,
@@ -130,6 +134,8 @@ class ConnectionProtection {
   uint32_t next_tx_spi();
   // Seals `packet` (protected header ‖ frames ‖ tag space) in place; pn/spi as in its header.
   void seal(uint64_t pn, std::span<uint8_t> packet);
+  // Same, with the frames' last tail.size() bytes taken from `tail` (AES-GCM only; see seal_with_tail).
+  void seal(uint64_t pn, std::span<uint8_t> packet, std::span<const uint8_t> tail);
 
   enum class OpenResult : uint8_t { kOk, kReplay, kOldKey, kForged };
   // Opens a protected datagram: checks the replay window, finds the key for `spi`, verifies and

@@ -260,12 +260,19 @@ bool PacketWriter::put_ack(const AckFrame& a) {
 }
 
 bool PacketWriter::put_data(const DataFrame& d, std::span<const uint8_t> payload) {
+  const std::span<uint8_t> dst = put_data_header(d, payload.size());
+  if (dst.empty()) return false;
+  std::memcpy(dst.data(), payload.data(), payload.size());
+  return true;
+}
+
+std::span<uint8_t> PacketWriter::put_data_header(const DataFrame& d, size_t len) {
   const size_t hdr = data_frame_overhead(d.flags);
-  if (payload.empty() || payload.size() > UINT16_MAX || room() < hdr + payload.size()) return false;
+  if (len == 0 || len > UINT16_MAX || room() < hdr + len) return {};
   uint8_t* p = buf_.data() + pos_;
   p[0] = static_cast<uint8_t>(d.is_send ? FrameType::kSend : FrameType::kWrite);
   p[1] = d.flags;
-  put_le<uint16_t>(p + 2, static_cast<uint16_t>(payload.size()));
+  put_le<uint16_t>(p + 2, static_cast<uint16_t>(len));
   put_le<uint32_t>(p + 4, d.op_id);
   uint8_t* q = p + 8;
   if (!(d.flags & kDataFlagShort)) {
@@ -279,9 +286,8 @@ bool PacketWriter::put_data(const DataFrame& d, std::span<const uint8_t> payload
     put_le<uint64_t>(q + 8, d.checksum);
     put_le<uint32_t>(q + 16, d.imm);
   }
-  std::memcpy(p + hdr, payload.data(), payload.size());
-  pos_ += hdr + payload.size();
-  return true;
+  pos_ += hdr + len;
+  return buf_.subspan(pos_ - len, len);
 }
 
 bool PacketWriter::put_status(const StatusFrame& st) {

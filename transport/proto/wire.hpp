@@ -167,6 +167,9 @@ class PacketWriter {
   bool put_ack(const AckFrame& ack);
   // Writes the data frame header and copies `payload` (frame.payload is ignored).
   bool put_data(const DataFrame& frame, std::span<const uint8_t> payload);
+  // Writes the data frame header for `len` payload bytes and returns where the payload goes (empty if
+  // it does not fit); the caller fills it (protected mode encrypts straight from the source into it).
+  std::span<uint8_t> put_data_header(const DataFrame& frame, size_t len);
   bool put_status(const StatusFrame& st);
   bool put_close(FrameType type, uint32_t reason);
   bool put_ping();

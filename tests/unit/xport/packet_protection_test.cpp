@@ -3,7 +3,9 @@
 // both modes, every kind of tampering refused, key separation by direction and SPI, the replay window.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <vector>
@@ -90,6 +92,33 @@ TEST(PacketCipher, RefusesEveryKindOfTampering) {
     p3.pop_back();
     EXPECT_FALSE(opens(100, header, p3, tag, keys().client_to_server)) << "truncated";
   }
+}
+
+// Sealing with the payload's tail taken from another buffer (a data fragment encrypted straight from
+// the operation's memory) gives exactly the bytes and tag of sealing the joined payload, for tails
+// that end mid-block and whole.
+TEST(PacketCipher, SealingATailFromElsewhereEqualsSealingTheJoinedPayload) {
+  const DirectionKeys k = derive_keys(std::vector<uint8_t>(32, 7), 1, 2, 0).client_to_server;
+  PacketCipher a(Mode::kAesGcm, k), b(Mode::kAesGcm, k);
+  std::vector<uint8_t> aad(22, 3);
+  for (size_t head : {0u, 1u, 15u, 16u, 17u, 52u}) {
+    for (size_t tail_len : {0u, 1u, 13u, 16u, 1418u}) {
+      std::vector<uint8_t> joined(head + tail_len);
+      for (size_t i = 0; i < joined.size(); ++i) joined[i] = static_cast<uint8_t>(i * 13 + head);
+      const std::vector<uint8_t> tail(joined.begin() + static_cast<ptrdiff_t>(head), joined.end());
+      std::vector<uint8_t> split(joined.size(), 0xEE);  // the tail's place holds garbage: it must not be read
+      std::copy(joined.begin(), joined.begin() + static_cast<ptrdiff_t>(head), split.begin());
+      std::array<uint8_t, kTagSize> tag_a{}, tag_b{};
+      a.seal(9, aad, joined, tag_a);
+      b.seal_with_tail(9, aad, split, tail, tag_b);
+      EXPECT_EQ(split, joined) << head << "+" << tail_len;
+      EXPECT_EQ(tag_a, tag_b) << head << "+" << tail_len;
+    }
+  }
+  PacketCipher g(Mode::kGmac, k);
+  std::vector<uint8_t> p(10);
+  std::array<uint8_t, kTagSize> tag{};
+  EXPECT_THROW(g.seal_with_tail(1, aad, p, std::vector<uint8_t>(4), tag), std::runtime_error);
 }
 
 TEST(DeriveKeys, BothSidesAgreeAndEveryInputSeparatesTheKeys) {
