@@ -111,6 +111,14 @@ bool PlanExecutor::on_arrival(uint32_t peer, uint32_t imm, std::span<const uint8
   return true;
 }
 
+std::optional<uint32_t> PlanExecutor::waiting_for() const {
+  if (round_ >= rounds()) return std::nullopt;
+  const auto& recvs = plan_.rounds[round_][rank_].recvs;
+  for (size_t i = 0; i < recvs.size(); ++i)
+    if (!arrived_[round_][i]) return recvs[i].peer;
+  return std::nullopt;
+}
+
 void PlanExecutor::advance() {
   while (!failed_ && round_ < rounds()) {
     // Every send of an earlier round posted and completed (they read what this round changes).

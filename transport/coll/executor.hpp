@@ -79,6 +79,8 @@ class PlanExecutor {
   [[nodiscard]] bool done() const { return failed_ || finished_; }
   [[nodiscard]] bool failed() const { return failed_; }
   [[nodiscard]] uint32_t round() const { return round_; }
+  // A peer whose data for the current round has not arrived (the first one), if any.
+  [[nodiscard]] std::optional<uint32_t> waiting_for() const;
 
  private:
   [[nodiscard]] uint32_t rounds() const { return static_cast<uint32_t>(plan_.rounds.size()); }

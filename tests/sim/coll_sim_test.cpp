@@ -1,0 +1,139 @@
+// coll_sim_test.cpp — the collectives' communicator (transport/coll) over the longhaul engine, through
+// the workload adapter (workload/common/coll_fabric.hpp), on a simulated long path in virtual time:
+// two ranks, one per site (the simulator's dumbbell joins two sides), 1 Gbit/s, 50 ms RTT, a one-BDP
+// queue. Landing keys are exchanged, then all-reduces of integer-valued fp32 run back to back: every
+// element exact on both ranks; and a warm 64 MiB all-reduce takes within 15% of the ring model,
+// 2(N − 1)/N · S / B + 2(N − 1) one-way delays, B the bottleneck's payload rate (measured: 1.10x). A peer that never
+// joins an operation fails it after the operation timeout with an error naming that peer — no hang.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "tests/sim/transport_scenario.hpp"
+#include "transport/coll/communicator.hpp"
+#include "workload/common/coll_fabric.hpp"
+#include "workload/common/longhaul_endpoint.hpp"
+
+namespace lh::sim::test {
+namespace {
+
+constexpr BitsPerSecond kRate{1'000'000'000};
+constexpr Nanos kOneWay = Nanos::from_ms(25);
+
+struct TwoRanks {
+  explicit TwoRanks(const DirectionConfig& dir, Nanos op_timeout = Nanos::from_s(30))
+      : path(sim, dir, dir, 9),
+        ep0({.seed = 41, .max_connections = 1, .accept = false, .conn = kConn}),
+        ep1({.seed = 42, .max_connections = 2, .conn = kConn}),
+        addr1(path.add_endpoint(Side::kB, ep1)),
+        addr0(path.add_endpoint(Side::kA, ep0)),
+        surface0(ep0.engine(), peer_of(addr1)),
+        surface1(ep1.engine()),
+        ch0(surface0.connect(sim.now())),
+        timeout(op_timeout) {}
+
+  // Runs both ranks until `done()` or `limit` of virtual time.
+  template <typename F>
+  bool run(Nanos limit, F&& done) {
+    return sim.run_until(
+        [&] {
+          const Nanos now = sim.now();
+          if (ch1 == nullptr) ch1 = surface1.poll_accept();
+          if (comm0 == nullptr && ch0.state() == workload::ChannelState::kUp && ch1 != nullptr) make_comms();
+          if (comm0 != nullptr) {
+            if (comm0->poll(now)) path.wake(addr0);
+            if (comm1->poll(now)) path.wake(addr1);
+          }
+          return done();
+        },
+        limit);
+  }
+
+  void make_comms() {
+    fabric0 = std::make_unique<workload::ChannelFabric>(
+        std::vector<workload::ChannelFabric::Link>{{}, {&surface0, &ch0}});
+    fabric1 = std::make_unique<workload::ChannelFabric>(
+        std::vector<workload::ChannelFabric::Link>{{&surface1, ch1}, {}});
+    const coll::CommConfig base{.size = 2, .site_of = {0, 1}, .max_bytes = 64ull << 20, .op_timeout = timeout};
+    coll::CommConfig c0 = base, c1 = base;
+    c0.rank = 0, c1.rank = 1;
+    comm0 = std::make_unique<coll::Communicator>(c0, *fabric0);
+    comm1 = std::make_unique<coll::Communicator>(c1, *fabric1);
+    path.wake(addr0);
+    path.wake(addr1);
+  }
+
+  static inline const xport::ConnectionConfig kConn{.max_udp_payload = 1472, .initial_window = 16ull << 20,
+                                                    .max_window = 64ull << 20};
+  Simulator sim;
+  Dumbbell path;
+  TransportSimEndpoint ep0, ep1;
+  Address addr1, addr0;
+  workload::LonghaulEndpoint surface0, surface1;
+  workload::Channel& ch0;
+  workload::Channel* ch1 = nullptr;
+  Nanos timeout;
+  std::unique_ptr<workload::ChannelFabric> fabric0, fabric1;
+  std::unique_ptr<coll::Communicator> comm0, comm1;
+};
+
+std::vector<float> input(uint32_t rank, size_t n, int op) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(static_cast<int>((i * 7 + rank * 13 + op) % 1001) - 500);
+  return v;
+}
+
+TEST(CollSim, AllReduceOverALongPathIsExactAndWithinTenPercentOfTheRingModel) {
+  TwoRanks t(path_direction(kRate, kOneWay, bdp(kRate, kOneWay)));
+  ASSERT_TRUE(t.run(Nanos::from_s(10), [&] { return t.comm0 && t.comm0->ready() && t.comm1->ready(); }))
+      << (t.comm0 ? t.comm0->error() + t.comm1->error() : "no channel");
+  const size_t n = (64u << 20) / 4;
+  Nanos took[2]{};
+  for (int op = 0; op < 2; ++op) {  // the first warms the path up (BBR's start-up); the second is timed
+    std::vector<float> a = input(0, n, op), b = input(1, n, op);
+    ASSERT_TRUE(t.comm0->start_all_reduce(std::span(reinterpret_cast<uint8_t*>(a.data()), n * 4), coll::DataType::kF32, coll::RedOp::kSum));
+    ASSERT_TRUE(t.comm1->start_all_reduce(std::span(reinterpret_cast<uint8_t*>(b.data()), n * 4), coll::DataType::kF32, coll::RedOp::kSum));
+    const Nanos start = t.sim.now();
+    ASSERT_TRUE(t.run(Nanos::from_s(30), [&] { return t.comm0->ready() && t.comm1->ready(); }))
+        << t.comm0->error() << " / " << t.comm1->error();
+    took[op] = t.sim.now() - start;
+    const std::vector<float> x = input(0, n, op), y = input(1, n, op);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(a[i], x[i] + y[i]) << "op " << op << " element " << i;
+      ASSERT_EQ(std::memcmp(&a[i], &b[i], 4), 0) << "op " << op << " element " << i;
+    }
+  }
+  // Ring model for N = 2: S/B + 2 one-way delays, B the payload rate of the bottleneck (short-form
+  // fragments: 1434 payload bytes per 1472-byte datagram + 42 B headers + 24 B Ethernet framing).
+  const double payload_rate = kRate.bps * 1434.0 / (1472 + 42 + 24) / 8;  // bytes/s
+  const double model = (64.0 * (1 << 20)) / payload_rate + 2 * kOneWay.ns * 1e-9;
+  std::printf("all-reduce 64 MiB, 2 ranks: first %.3f s, second %.3f s; ring model %.3f s (%.3f x)\n", took[0].ns * 1e-9,
+              took[1].ns * 1e-9, model, took[1].ns * 1e-9 / model);
+  // The goal is 1.10x; measured 1.10x (0.689 s against 0.626 s). Of the 63 ms: one one-way
+  // delay (25 ms) because an operation completes only when its last WRITEs are acknowledged (the
+  // transport reads the caller's buffer until then; staging the last round's sends would let it end
+  // a one-way delay sooner), the rest BBR's utilisation of the path (0.94). Guarded at 1.15x.
+  EXPECT_LE(took[1].ns * 1e-9, 1.15 * model);
+  EXPECT_EQ(t.comm0->completed(), 2u);
+}
+
+TEST(CollSim, APeerThatNeverJoinsFailsTheOperationAfterItsTimeoutNamingIt) {
+  TwoRanks t(path_direction(kRate, kOneWay, bdp(kRate, kOneWay)), Nanos::from_s(2));
+  ASSERT_TRUE(t.run(Nanos::from_s(10), [&] { return t.comm0 && t.comm0->ready() && t.comm1->ready(); }));
+  const size_t n = 1 << 20;
+  std::vector<float> a = input(0, n, 0);
+  ASSERT_TRUE(t.comm0->start_all_reduce(std::span(reinterpret_cast<uint8_t*>(a.data()), n * 4), coll::DataType::kF32,
+                                        coll::RedOp::kSum));
+  // Rank 1 never starts its part (a hung process): rank 0's WRITEs land there, nothing comes back.
+  const Nanos start = t.sim.now();
+  const bool ended = t.run(Nanos::from_s(60), [&] { return t.comm0->state() == coll::Communicator::State::kFailed; });
+  ASSERT_TRUE(ended) << "rank 0 still " << static_cast<int>(t.comm0->state());
+  EXPECT_LE(t.sim.now() - start, Nanos::from_s(3));
+  EXPECT_EQ(t.comm0->error().rfind("rank 1: operation 1 timed out after 2000 ms waiting for round 0 data from this rank", 0), 0u)
+      << t.comm0->error();
+}
+
+}  // namespace
+}  // namespace lh::sim::test

@@ -1,0 +1,217 @@
+// communicator.cpp — see communicator.hpp.
+#include "transport/coll/communicator.hpp"
+
+#include <cstring>
+#include <set>
+#include <stdexcept>
+
+namespace lh::coll {
+namespace {
+
+// wr_id: key-exchange operations have bit 63 set (and the peer in the low bits); WRITEs carry the
+// operation's sequence number (low 16 bits) above the executor's 32-bit id.
+constexpr uint64_t kKeyWr = uint64_t{1} << 63;
+constexpr uint32_t kKeyMagic = 0x4B43484C;  // "LHCK"
+constexpr uint32_t kKeyVersion = 1;
+constexpr size_t kMaxEarly = 1 << 16;
+
+void put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
+uint64_t get64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+}  // namespace
+
+Communicator::Communicator(const CommConfig& cfg, Fabric& fabric) : cfg_(cfg), fabric_(fabric) {
+  if (cfg_.size == 0 || cfg_.rank >= cfg_.size) throw std::invalid_argument("communicator: rank must be below size");
+  if (cfg_.site_of.empty()) cfg_.site_of.assign(cfg_.size, 0);
+  if (cfg_.site_of.size() != cfg_.size) throw std::invalid_argument("communicator: site_of needs one site per rank");
+  if (cfg_.max_bytes == 0) throw std::invalid_argument("communicator: max_bytes must be above 0");
+  const std::set<uint32_t> sites(cfg_.site_of.begin(), cfg_.site_of.end());
+  algo_ = cfg_.algorithm;
+  if (algo_ == Algorithm::kAuto) {
+    algo_ = Algorithm::kRing;
+    if (sites.size() >= 2) {
+      try {
+        (void)hierarchical_allreduce_plan(cfg_.site_of, cfg_.size, 1);
+        algo_ = Algorithm::kHierarchical;
+      } catch (const std::invalid_argument&) {  // unequal sites: the ring
+      }
+    }
+  }
+  peers_.resize(cfg_.size);
+  // Who this rank talks to: every peer of the largest operation's plan (smaller ones use a subset).
+  // A landing half holds everything one operation receives from a peer: at most twice the buffer,
+  // plus one element per chunk of rounding.
+  half_ = 2 * cfg_.max_bytes + 16 * uint64_t{cfg_.size};
+  const Plan plan = make_plan(cfg_.max_bytes, 1);
+  for (const auto& round : plan.rounds) {
+    for (const Transfer& t : round[cfg_.rank].sends) peers_[t.peer].used = true;
+    for (const Transfer& t : round[cfg_.rank].recvs) peers_[t.peer].used = true;
+  }
+  for (uint32_t p = 0; p < cfg_.size; ++p) {
+    Peer& peer = peers_[p];
+    if (!peer.used) continue;
+    peer.landing.assign(2 * half_, 0);
+    peer.mine = fabric_.register_for(p, peer.landing);
+    put64(peer.key_out.data(), uint64_t{kKeyVersion} << 32 | kKeyMagic);
+    put64(peer.key_out.data() + 8, peer.mine.rkey);
+    put64(peer.key_out.data() + 16, peer.landing.size());
+    if (fabric_.post_recv(p, kKeyWr | p, peer.key_in) != xport::PostResult::kOk) {
+      fail(p, "could not post the receive for its landing key");
+      return;
+    }
+  }
+  if (plan.rounds.empty()) state_ = State::kReady;  // a single rank
+}
+
+Plan Communicator::make_plan(uint64_t count, uint64_t elem) const {
+  return algo_ == Algorithm::kHierarchical ? hierarchical_allreduce_plan(cfg_.site_of, count, elem)
+                                           : ring_allreduce_plan(cfg_.size, count, elem);
+}
+
+void Communicator::fail(uint32_t peer, const std::string& why) {
+  if (state_ == State::kFailed) return;
+  state_ = State::kFailed;
+  error_ = "rank " + std::to_string(peer) + ": " + why;
+  exec_.reset();
+}
+
+bool Communicator::start_all_reduce(std::span<uint8_t> buf, DataType type, RedOp op) {
+  const uint64_t elem = size_of(type);
+  if (state_ != State::kReady || buf.size() % elem != 0 || buf.size() > cfg_.max_bytes) return false;
+  ++op_seq_;
+  const uint32_t parity = static_cast<uint32_t>(op_seq_ & 1u);
+  exec_.reset();
+  plan_ = make_plan(buf.size() / elem, elem);
+  layout_.emplace(*plan_);
+  for (uint32_t p = 0; p < cfg_.size; ++p) {
+    if (layout_->landing_bytes(cfg_.rank, p) > half_ || layout_->landing_bytes(p, cfg_.rank) > half_) {
+      fail(p, "landing buffer too small for this operation (bug)");
+      return false;
+    }
+  }
+  exec_.emplace(cfg_.rank, *plan_, *layout_, type, op, buf, parity);
+  state_ = State::kRunning;
+  std::vector<Fabric::Event> early;
+  early.swap(early_);
+  for (const Fabric::Event& e : early) on_event(e);
+  return true;
+}
+
+void Communicator::on_event(const Fabric::Event& e) {
+  const xport::Completion& c = e.c;
+  if (e.peer >= cfg_.size || !peers_[e.peer].used) return;  // not ours
+  Peer& peer = peers_[e.peer];
+  if (c.status != xport::Status::kSuccess) {
+    const char* what = c.kind == xport::OpKind::kWrite ? "WRITE failed: " : "link failed: ";
+    fail(e.peer, what + std::string(xport::to_string(c.status)));
+    return;
+  }
+  switch (c.kind) {
+    case xport::OpKind::kSend: break;  // our key went out
+    case xport::OpKind::kRecv: {
+      if (c.byte_len != peer.key_in.size() || get64(peer.key_in.data()) != (uint64_t{kKeyVersion} << 32 | kKeyMagic)) {
+        fail(e.peer, "malformed landing-key message");
+        return;
+      }
+      peer.remote_rkey = get64(peer.key_in.data() + 8);
+      peer.remote_bytes = get64(peer.key_in.data() + 16);
+      if (peer.remote_bytes < 2 * half_) {
+        fail(e.peer, "its landing buffer is smaller than this rank's (different max_bytes?)");
+        return;
+      }
+      peer.key_known = true;
+      break;
+    }
+    case xport::OpKind::kWrite:
+      if (state_ == State::kRunning && exec_ && (c.wr_id >> 32) == (op_seq_ & 0xFFFFu)) {
+        exec_->on_write_done(c.wr_id & 0xFFFF'FFFFu, true);
+      }
+      break;
+    case xport::OpKind::kRemoteWrite: {
+      const uint32_t parity = c.imm >> 31;
+      if (state_ == State::kRunning && exec_ && parity == (op_seq_ & 1u)) {
+        const std::span<const uint8_t> half(peer.landing.data() + parity * half_, half_);
+        if (!exec_->on_arrival(e.peer, c.imm, half)) fail(e.peer, "a WRITE the plan does not expect");
+      } else if (early_.size() < kMaxEarly) {
+        early_.push_back(e);  // the peer is one operation ahead of us
+      } else {
+        fail(e.peer, "too many WRITEs ahead of this rank's operations");
+      }
+      break;
+    }
+  }
+}
+
+bool Communicator::poll(Nanos now) {
+  if (state_ == State::kFailed) return false;
+  bool posted = false;
+  if (state_ == State::kSetup) {
+    for (uint32_t p = 0; p < cfg_.size; ++p) {
+      Peer& peer = peers_[p];
+      if (!peer.used || peer.key_sent) continue;
+      const xport::PostResult r = fabric_.post_send(p, kKeyWr | p, peer.key_out);
+      if (r == xport::PostResult::kOk) {
+        peer.key_sent = posted = true;
+      } else if (r != xport::PostResult::kQueueFull) {
+        fail(p, "could not send its landing key");
+        return false;
+      }
+    }
+  }
+  while (auto e = fabric_.poll()) {
+    on_event(*e);
+    if (state_ == State::kFailed) return posted;
+  }
+  for (uint32_t p = 0; p < cfg_.size; ++p) {
+    if (!peers_[p].used) continue;
+    if (const std::string err = fabric_.link_error(p); !err.empty()) {
+      fail(p, "link lost: " + err);
+      return posted;
+    }
+  }
+  if (state_ == State::kSetup) {
+    bool all = true;
+    for (const Peer& peer : peers_) all = all && (!peer.used || (peer.key_known && peer.key_sent));
+    if (all) state_ = State::kReady;
+  }
+  if (state_ == State::kRunning && exec_) {
+    while (auto post = exec_->next_post()) {
+      const Peer& peer = peers_[post->peer];
+      const uint32_t parity = post->imm >> 31;
+      const xport::WriteRequest w{.wr_id = (op_seq_ & 0xFFFFu) << 32 | post->id,
+                                  .local = post->local,
+                                  .rkey = peer.remote_rkey,
+                                  .remote_offset = parity * half_ + post->remote_offset,
+                                  .imm = post->imm,
+                                  .timeout = cfg_.op_timeout};
+      const xport::PostResult r = fabric_.post_write(post->peer, w);
+      if (r != xport::PostResult::kOk) {
+        // The transport's queue holds 256 operations per link; a plan round posts a handful.
+        fail(post->peer, r == xport::PostResult::kQueueFull ? "WRITE queue full" : "WRITE refused");
+        return posted;
+      }
+      posted = true;
+    }
+    if (!op_started_) op_started_ = now;
+    if (exec_->failed()) {
+      fail(cfg_.rank, "operation failed");
+    } else if (exec_->done()) {
+      ++completed_;
+      exec_.reset();
+      op_started_.reset();
+      state_ = State::kReady;
+    } else if (now - *op_started_ > cfg_.op_timeout) {
+      const std::optional<uint32_t> late = exec_->waiting_for();
+      fail(late.value_or(cfg_.rank), "operation " + std::to_string(op_seq_) + " timed out after " +
+                                         std::to_string(cfg_.op_timeout.ns / 1'000'000) + " ms waiting for round " +
+                                         std::to_string(exec_->round()) + (late ? " data from this rank" : " WRITE completions"));
+    }
+  }
+  return posted;
+}
+
+}  // namespace lh::coll
