@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -85,7 +86,7 @@ std::vector<float> input(uint32_t rank, size_t n, int op) {
   return v;
 }
 
-TEST(CollSim, AllReduceOverALongPathIsExactAndWithinTenPercentOfTheRingModel) {
+TEST(CollSim, AllReduceOverALongPathIsExactAndNearTheRingModel) {
   TwoRanks t(path_direction(kRate, kOneWay, bdp(kRate, kOneWay)));
   ASSERT_TRUE(t.run(Nanos::from_s(10), [&] { return t.comm0 && t.comm0->ready() && t.comm1->ready(); }))
       << (t.comm0 ? t.comm0->error() + t.comm1->error() : "no channel");
@@ -117,6 +118,63 @@ TEST(CollSim, AllReduceOverALongPathIsExactAndWithinTenPercentOfTheRingModel) {
   // a one-way delay sooner), the rest BBR's utilisation of the path (0.94). Guarded at 1.15x.
   EXPECT_LE(took[1].ns * 1e-9, 1.15 * model);
   EXPECT_EQ(t.comm0->completed(), 2u);
+}
+
+// Every collective back to back over the same communicators, each result checked on both ranks.
+TEST(CollSim, ReduceScatterAllGatherBroadcastBarrierAndEveryOperatorAreExact) {
+  TwoRanks t(path_direction(kRate, kOneWay, bdp(kRate, kOneWay)));
+  ASSERT_TRUE(t.run(Nanos::from_s(10), [&] { return t.comm0 && t.comm0->ready() && t.comm1->ready(); }));
+  const size_t n = (4u << 20) / 4 + 3;  // not a multiple of the rank count
+  auto both = [&](coll::Collective kind, std::vector<int32_t>& a, std::vector<int32_t>& b, coll::RedOp op, uint32_t root) {
+    ASSERT_TRUE(t.comm0->start(kind, std::span(reinterpret_cast<uint8_t*>(a.data()), a.size() * 4), coll::DataType::kI32, op, root));
+    ASSERT_TRUE(t.comm1->start(kind, std::span(reinterpret_cast<uint8_t*>(b.data()), b.size() * 4), coll::DataType::kI32, op, root));
+    ASSERT_TRUE(t.run(Nanos::from_s(30), [&] { return t.comm0->ready() && t.comm1->ready(); }))
+        << t.comm0->error() << " / " << t.comm1->error();
+  };
+  auto val = [](uint32_t r, size_t i) { return static_cast<int32_t>((i * 31 + r * 7) % 1000) - 500; };
+  std::vector<int32_t> a(n), b(n);
+  for (coll::RedOp op : {coll::RedOp::kSum, coll::RedOp::kAvg, coll::RedOp::kMin, coll::RedOp::kMax}) {
+    for (size_t i = 0; i < n; ++i) a[i] = val(0, i), b[i] = val(1, i);
+    both(coll::Collective::kAllReduce, a, b, op, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const int32_t x = val(0, i), y = val(1, i);
+      const int32_t want = op == coll::RedOp::kSum ? x + y : op == coll::RedOp::kAvg ? (x + y) / 2
+                           : op == coll::RedOp::kMin ? std::min(x, y) : std::max(x, y);
+      ASSERT_EQ(a[i], want) << coll::to_string(op) << " element " << i;
+      ASSERT_EQ(b[i], want) << coll::to_string(op) << " element " << i;
+    }
+  }
+  // Reduce-scatter: rank r's chunk r is the sum.
+  for (size_t i = 0; i < n; ++i) a[i] = val(0, i), b[i] = val(1, i);
+  both(coll::Collective::kReduceScatter, a, b, coll::RedOp::kSum, 0);
+  for (uint32_t r = 0; r < 2; ++r) {
+    const coll::Slice c = coll::chunk(n, 4, 2, r);
+    const std::vector<int32_t>& mine = r == 0 ? a : b;
+    for (size_t i = c.offset / 4; i < (c.offset + c.bytes) / 4; ++i) ASSERT_EQ(mine[i], val(0, i) + val(1, i)) << "rank " << r;
+  }
+  // All-gather: each rank contributes its chunk.
+  std::fill(a.begin(), a.end(), -7), std::fill(b.begin(), b.end(), -7);
+  for (uint32_t r = 0; r < 2; ++r) {
+    const coll::Slice c = coll::chunk(n, 4, 2, r);
+    std::vector<int32_t>& mine = r == 0 ? a : b;
+    for (size_t i = c.offset / 4; i < (c.offset + c.bytes) / 4; ++i) mine[i] = val(r, i);
+  }
+  both(coll::Collective::kAllGather, a, b, coll::RedOp::kSum, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t want = val(i < coll::chunk(n, 4, 2, 1).offset / 4 ? 0 : 1, i);
+    ASSERT_EQ(a[i], want) << i;
+    ASSERT_EQ(b[i], want) << i;
+  }
+  // Broadcast from rank 1.
+  for (size_t i = 0; i < n; ++i) a[i] = -1, b[i] = val(1, i) * 3;
+  both(coll::Collective::kBroadcast, a, b, coll::RedOp::kSum, 1);
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(a[i], val(1, i) * 3) << i;
+  // Barrier.
+  ASSERT_TRUE(t.comm0->start_barrier());
+  ASSERT_TRUE(t.comm1->start_barrier());
+  ASSERT_TRUE(t.run(Nanos::from_s(5), [&] { return t.comm0->ready() && t.comm1->ready(); }));
+  EXPECT_EQ(t.comm0->completed(), 8u);
+  EXPECT_EQ(t.comm1->completed(), 8u);
 }
 
 TEST(CollSim, APeerThatNeverJoinsFailsTheOperationAfterItsTimeoutNamingIt) {

@@ -1,6 +1,7 @@
 // communicator.cpp — see communicator.hpp.
 #include "transport/coll/communicator.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <stdexcept>
@@ -46,11 +47,17 @@ Communicator::Communicator(const CommConfig& cfg, Fabric& fabric) : cfg_(cfg), f
   // A landing half holds everything one operation receives from a peer: at most twice the buffer,
   // plus one element per chunk of rounding.
   half_ = 2 * cfg_.max_bytes + 16 * uint64_t{cfg_.size};
-  const Plan plan = make_plan(cfg_.max_bytes, 1);
+  // The all-reduce plan's peers and the ring neighbours (the other collectives run on the ring).
+  const Plan plan = make_plan(Collective::kAllReduce, cfg_.max_bytes, 1, 0);
   for (const auto& round : plan.rounds) {
     for (const Transfer& t : round[cfg_.rank].sends) peers_[t.peer].used = true;
     for (const Transfer& t : round[cfg_.rank].recvs) peers_[t.peer].used = true;
   }
+  if (cfg_.size > 1) {
+    peers_[(cfg_.rank + 1) % cfg_.size].used = true;
+    peers_[(cfg_.rank + cfg_.size - 1) % cfg_.size].used = true;
+  }
+  barrier_.assign(cfg_.size, 0);
   for (uint32_t p = 0; p < cfg_.size; ++p) {
     Peer& peer = peers_[p];
     if (!peer.used) continue;
@@ -67,9 +74,25 @@ Communicator::Communicator(const CommConfig& cfg, Fabric& fabric) : cfg_(cfg), f
   if (plan.rounds.empty()) state_ = State::kReady;  // a single rank
 }
 
-Plan Communicator::make_plan(uint64_t count, uint64_t elem) const {
-  return algo_ == Algorithm::kHierarchical ? hierarchical_allreduce_plan(cfg_.site_of, count, elem)
-                                           : ring_allreduce_plan(cfg_.size, count, elem);
+Plan Communicator::make_plan(Collective kind, uint64_t count, uint64_t elem, uint32_t root) const {
+  switch (kind) {
+    case Collective::kAllReduce:
+      return algo_ == Algorithm::kHierarchical ? hierarchical_allreduce_plan(cfg_.site_of, count, elem)
+                                               : ring_allreduce_plan(cfg_.size, count, elem);
+    case Collective::kReduceScatter: return ring_reduce_scatter_plan(cfg_.size, count, elem);
+    case Collective::kAllGather: return ring_allgather_plan(cfg_.size, count, elem);
+    case Collective::kBroadcast: {
+      // Pieces of 4 MiB (at least one per rank) keep every link of the chain busy.
+      const uint64_t pieces = std::clamp<uint64_t>(count * elem / (4 << 20), cfg_.size, 1024);
+      return ring_broadcast_plan(cfg_.size, root, count, elem, static_cast<uint32_t>(pieces));
+    }
+  }
+  return Plan{.ranks = cfg_.size, .rounds = {}};
+}
+
+bool Communicator::start_barrier() {
+  return start(Collective::kAllReduce, std::span(reinterpret_cast<uint8_t*>(barrier_.data()), barrier_.size() * 4),
+               DataType::kI32, RedOp::kSum);
 }
 
 void Communicator::fail(uint32_t peer, const std::string& why) {
@@ -79,13 +102,13 @@ void Communicator::fail(uint32_t peer, const std::string& why) {
   exec_.reset();
 }
 
-bool Communicator::start_all_reduce(std::span<uint8_t> buf, DataType type, RedOp op) {
+bool Communicator::start(Collective kind, std::span<uint8_t> buf, DataType type, RedOp op, uint32_t root) {
   const uint64_t elem = size_of(type);
-  if (state_ != State::kReady || buf.size() % elem != 0 || buf.size() > cfg_.max_bytes) return false;
+  if (state_ != State::kReady || buf.size() % elem != 0 || buf.size() > cfg_.max_bytes || root >= cfg_.size) return false;
   ++op_seq_;
   const uint32_t parity = static_cast<uint32_t>(op_seq_ & 1u);
   exec_.reset();
-  plan_ = make_plan(buf.size() / elem, elem);
+  plan_ = make_plan(kind, buf.size() / elem, elem, root);
   layout_.emplace(*plan_);
   for (uint32_t p = 0; p < cfg_.size; ++p) {
     if (layout_->landing_bytes(cfg_.rank, p) > half_ || layout_->landing_bytes(p, cfg_.rank) > half_) {
@@ -93,7 +116,9 @@ bool Communicator::start_all_reduce(std::span<uint8_t> buf, DataType type, RedOp
       return false;
     }
   }
-  exec_.emplace(cfg_.rank, *plan_, *layout_, type, op, buf, parity);
+  // Only all-reduce and reduce-scatter reduce; kAvg divides once at the end (executor).
+  const bool reduces = kind == Collective::kAllReduce || kind == Collective::kReduceScatter;
+  exec_.emplace(cfg_.rank, *plan_, *layout_, type, reduces ? op : RedOp::kSum, buf, parity);
   state_ = State::kRunning;
   std::vector<Fabric::Event> early;
   early.swap(early_);

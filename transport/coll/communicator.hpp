@@ -47,6 +47,13 @@ class Fabric {
 
 enum class Algorithm : uint8_t { kAuto, kRing, kHierarchical };
 
+// In place on the caller's buffer of count elements, cut into `size` chunks (plan.hpp's chunk()):
+//   kAllReduce      every rank ends with the reduction of all buffers
+//   kReduceScatter  rank r ends with chunk r reduced (its other chunks: partial results)
+//   kAllGather      rank r contributes chunk r; every rank ends with all chunks
+//   kBroadcast      every rank ends with the root's buffer
+enum class Collective : uint8_t { kAllReduce, kReduceScatter, kAllGather, kBroadcast };
+
 struct CommConfig {
   uint32_t rank = 0, size = 1;
   std::vector<uint32_t> site_of;  // rank -> site (empty: all in one site)
@@ -65,9 +72,15 @@ class Communicator {
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
 
-  // Starts an all-reduce of `buf` (count × size_of(type) bytes, ≤ max_bytes) in place; false (and
-  // nothing started) unless the communicator is ready and idle.
-  bool start_all_reduce(std::span<uint8_t> buf, DataType type, RedOp op);
+  // Starts collective `kind` on `buf` (count × size_of(type) bytes, ≤ max_bytes) in place; false (and
+  // nothing started) unless the communicator is ready and idle. Every rank starts the same sequence
+  // of operations with the same sizes (as in NCCL and gloo).
+  bool start(Collective kind, std::span<uint8_t> buf, DataType type, RedOp op = RedOp::kSum, uint32_t root = 0);
+  bool start_all_reduce(std::span<uint8_t> buf, DataType type, RedOp op) {
+    return start(Collective::kAllReduce, buf, type, op);
+  }
+  // A barrier: an all-reduce of one int32 per rank (every rank must contribute before any finishes).
+  bool start_barrier();
   // Moves everything on: completions in, WRITEs out. True if it posted anything (the driver then
   // transmits at once).
   bool poll(Nanos now);
@@ -91,7 +104,7 @@ class Communicator {
   };
   void fail(uint32_t peer, const std::string& why);
   void on_event(const Fabric::Event& e);
-  [[nodiscard]] Plan make_plan(uint64_t count, uint64_t elem) const;
+  [[nodiscard]] Plan make_plan(Collective kind, uint64_t count, uint64_t elem, uint32_t root) const;
 
   CommConfig cfg_;
   Fabric& fabric_;
@@ -107,6 +120,7 @@ class Communicator {
   std::optional<LandingLayout> layout_;
   std::optional<PlanExecutor> exec_;
   std::vector<Fabric::Event> early_;  // arrivals for the next operation
+  std::vector<int32_t> barrier_;      // the barrier's buffer
 };
 
 }  // namespace lh::coll

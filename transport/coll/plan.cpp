@@ -1,6 +1,7 @@
 // plan.cpp — see plan.hpp.
 #include "transport/coll/plan.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,45 @@ Plan ring_allreduce_plan(uint32_t n, uint64_t count, uint64_t elem) {
   std::vector<uint32_t> all(n);
   for (uint32_t r = 0; r < n; ++r) all[r] = r;
   append_ring(p, 0, all, Slice{0, count * elem}, elem, Phase::kAllReduce);
+  return p;
+}
+
+// Ring order in which rank r sits at position r − 1, so that the ring's reduce-scatter leaves chunk r
+// (position p owns chunk p + 1) with rank r.
+static std::vector<uint32_t> shifted_ring(uint32_t n) {
+  std::vector<uint32_t> g(n);
+  for (uint32_t p = 0; p < n; ++p) g[p] = (p + 1) % n;
+  return g;
+}
+
+Plan ring_reduce_scatter_plan(uint32_t n, uint64_t count, uint64_t elem) {
+  Plan p{.ranks = n, .rounds = {}};
+  append_ring(p, 0, shifted_ring(n), Slice{0, count * elem}, elem, Phase::kReduceScatter);
+  return p;
+}
+
+Plan ring_allgather_plan(uint32_t n, uint64_t count, uint64_t elem) {
+  Plan p{.ranks = n, .rounds = {}};
+  append_ring(p, 0, shifted_ring(n), Slice{0, count * elem}, elem, Phase::kAllGather);
+  return p;
+}
+
+Plan ring_broadcast_plan(uint32_t n, uint32_t root, uint64_t count, uint64_t elem, uint32_t pieces) {
+  Plan p{.ranks = n, .rounds = {}};
+  if (n < 2 || count == 0) return p;
+  pieces = std::max<uint32_t>(1, std::min<uint64_t>(pieces, count));
+  // The rank at ring distance d from the root (d = 1 .. n − 1) receives piece j in round j + d − 1.
+  p.rounds.resize(pieces + n - 2, std::vector<RankRound>(n));
+  for (uint32_t d = 1; d < n; ++d) {
+    const uint32_t from = (root + d - 1) % n, to = (root + d) % n;
+    for (uint32_t j = 0; j < pieces; ++j) {
+      const Slice piece = chunk(count, elem, pieces, j);
+      if (piece.bytes == 0) continue;
+      const uint32_t round = j + d - 1;
+      p.rounds[round][from].sends.push_back({to, piece, false});
+      p.rounds[round][to].recvs.push_back({from, piece, false});
+    }
+  }
   return p;
 }
 

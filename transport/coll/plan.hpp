@@ -44,6 +44,15 @@ struct Plan {
 // Ring all-reduce of `count` elements of `elem` bytes over `n` ranks in rank order.
 [[nodiscard]] Plan ring_allreduce_plan(uint32_t n, uint64_t count, uint64_t elem);
 
+// In place, on a buffer of `count` elements cut into n chunks (chunk(count, elem, n, r)):
+// reduce-scatter — rank r ends with chunk r reduced over all ranks (the other chunks hold partial
+// sums); all-gather — rank r contributes chunk r and ends with every rank's chunk. n − 1 rounds each.
+[[nodiscard]] Plan ring_reduce_scatter_plan(uint32_t n, uint64_t count, uint64_t elem);
+[[nodiscard]] Plan ring_allgather_plan(uint32_t n, uint64_t count, uint64_t elem);
+// Broadcast of `root`'s buffer: cut into `pieces` parts pipelined down the ring from the root
+// (pieces + n − 2 rounds; each rank forwards a piece the round after it arrived).
+[[nodiscard]] Plan ring_broadcast_plan(uint32_t n, uint32_t root, uint64_t count, uint64_t elem, uint32_t pieces);
+
 // Site-aware all-reduce; site_of[r] is rank r's site. Every site must hold the same number of ranks
 // (throws std::invalid_argument naming the counts otherwise; use the ring then).
 [[nodiscard]] Plan hierarchical_allreduce_plan(const std::vector<uint32_t>& site_of, uint64_t count, uint64_t elem);

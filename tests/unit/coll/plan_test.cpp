@@ -17,10 +17,7 @@ namespace lh::coll {
 namespace {
 
 // Executes `plan` on int64 buffers (rank r, element i: r * 1000 + i); returns every rank's result.
-std::vector<std::vector<int64_t>> execute(const Plan& plan, uint64_t count) {
-  std::vector<std::vector<int64_t>> buf(plan.ranks, std::vector<int64_t>(count));
-  for (uint32_t r = 0; r < plan.ranks; ++r)
-    for (uint64_t i = 0; i < count; ++i) buf[r][i] = static_cast<int64_t>(r * 1000 + i);
+std::vector<std::vector<int64_t>> execute(const Plan& plan, std::vector<std::vector<int64_t>> buf) {
   for (const auto& round : plan.rounds) {
     // What each sender puts on the wire this round (copied before any receive lands).
     std::vector<std::vector<std::pair<Transfer, std::vector<uint8_t>>>> wire(plan.ranks);
@@ -45,6 +42,13 @@ std::vector<std::vector<int64_t>> execute(const Plan& plan, uint64_t count) {
       }
   }
   return buf;
+}
+
+std::vector<std::vector<int64_t>> execute(const Plan& plan, uint64_t count) {
+  std::vector<std::vector<int64_t>> buf(plan.ranks, std::vector<int64_t>(count));
+  for (uint32_t r = 0; r < plan.ranks; ++r)
+    for (uint64_t i = 0; i < count; ++i) buf[r][i] = static_cast<int64_t>(r * 1000 + i);
+  return execute(plan, std::move(buf));
 }
 
 void expect_sum(const std::vector<std::vector<int64_t>>& out, uint64_t count) {
@@ -94,6 +98,52 @@ TEST(Plan, HierarchicalAllReduceIsExactAndCrossesTheLongLinks2NsitesMinus1Times)
     }
     EXPECT_LE(h.cross_site_bytes(c.site_of), ring.cross_site_bytes(c.site_of));
   }
+}
+
+TEST(Plan, ReduceScatterLeavesChunkRReducedAtRankR) {
+  for (uint32_t n = 2; n <= 8; ++n) {
+    const uint64_t count = 1000 + n;
+    const Plan p = ring_reduce_scatter_plan(n, count, 8);
+    EXPECT_EQ(p.rounds.size(), n - 1u);
+    const auto out = execute(p, count);
+    for (uint32_t r = 0; r < n; ++r) {
+      const Slice c = chunk(count, 8, n, r);
+      for (uint64_t i = c.offset / 8; i < (c.offset + c.bytes) / 8; ++i)
+        ASSERT_EQ(out[r][i], 1000 * int64_t{n} * (n - 1) / 2 + int64_t{n} * static_cast<int64_t>(i)) << n << " ranks, rank " << r;
+    }
+  }
+}
+
+TEST(Plan, AllGatherGivesEveryRankEveryChunk) {
+  for (uint32_t n = 2; n <= 8; ++n) {
+    const uint64_t count = 1000 + n;
+    std::vector<std::vector<int64_t>> buf(n, std::vector<int64_t>(count, -1));
+    for (uint32_t r = 0; r < n; ++r) {
+      const Slice c = chunk(count, 8, n, r);
+      for (uint64_t i = c.offset / 8; i < (c.offset + c.bytes) / 8; ++i) buf[r][i] = static_cast<int64_t>(i * 3 + 1);
+    }
+    const auto out = execute(ring_allgather_plan(n, count, 8), buf);
+    for (uint32_t r = 0; r < n; ++r)
+      for (uint64_t i = 0; i < count; ++i) ASSERT_EQ(out[r][i], static_cast<int64_t>(i * 3 + 1)) << n << " ranks, rank " << r;
+  }
+}
+
+TEST(Plan, BroadcastPipelinesTheRootsBufferToEveryRank) {
+  for (uint32_t n = 2; n <= 8; ++n)
+    for (uint32_t root : {0u, n - 1, n / 2}) {
+      const uint64_t count = 777;
+      std::vector<std::vector<int64_t>> buf(n, std::vector<int64_t>(count, -1));
+      for (uint64_t i = 0; i < count; ++i) buf[root][i] = static_cast<int64_t>(i * i);
+      const Plan p = ring_broadcast_plan(n, root, count, 8, 8);
+      EXPECT_EQ(p.rounds.size(), 8u + n - 2);
+      const auto out = execute(p, buf);
+      for (uint32_t r = 0; r < n; ++r)
+        for (uint64_t i = 0; i < count; ++i) ASSERT_EQ(out[r][i], static_cast<int64_t>(i * i)) << n << " ranks, root " << root;
+      // Every rank but the last in the chain forwards everything once: (n - 1)·S on the wire.
+      uint64_t total = 0;
+      for (uint32_t r = 0; r < n; ++r) total += p.bytes_sent(r);
+      EXPECT_EQ(total, (n - 1) * count * 8);
+    }
 }
 
 TEST(Plan, HierarchicalNeedsTheSameRanksPerSite) {
