@@ -98,9 +98,14 @@ void Dumbbell::send(Address src, uint32_t slot, Nanos now) {
   FlowStats& stats = node.stats;
   stats.on_sent(p, now);
 
-  if (p.dst >= nodes_.size() || nodes_[p.dst].side == node.side) {
+  if (p.dst >= nodes_.size() || (nodes_[p.dst].side == node.side && !local_delay_)) {
     stats.on_unroutable();
     pool_.release(slot);
+    return;
+  }
+  if (nodes_[p.dst].side == node.side) {  // inside the site: the LAN, not the long link
+    stats.on_accepted();
+    sim_.schedule(now + *local_delay_, *this, slot);
     return;
   }
   emu::LinkDirection& dir = link(node.side);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 #include "emulator/model/link_direction.hpp"
 #include "emulator/sim/endpoint.hpp"
@@ -64,6 +65,10 @@ class Dumbbell final : public Actor {
   Simulator& simulator() noexcept { return sim_; }
 
   void set_datagram_overhead(Bytes overhead) noexcept { overhead_ = overhead; }
+  // Packets between two endpoints of the same side (inside one site: a datacenter LAN) are delivered
+  // after `delay`, without loss or a rate limit, and never touch the long link. By default (nullopt)
+  // they are unroutable, as on a pure two-point path.
+  void set_local_delivery(std::optional<Nanos> delay) noexcept { local_delay_ = delay; }
 
   // Actor: deliveries and endpoint timers.
   void on_event(Nanos now, uint64_t arg) override;
@@ -91,6 +96,7 @@ class Dumbbell final : public Actor {
   std::deque<Node> nodes_;   // deque: FlowStats references stay valid as endpoints are added
   Bytes overhead_ = kDefaultDatagramOverhead;
   size_t polling_ = 0;       // slots held by an in-progress poll_transmit (not in flight)
+  std::optional<Nanos> local_delay_;
 };
 
 }  // namespace lh::sim
