@@ -2,8 +2,8 @@
 // the workload adapter (workload/common/coll_fabric.hpp), on a simulated long path in virtual time:
 // two ranks, one per site (the simulator's dumbbell joins two sides), 1 Gbit/s, 50 ms RTT, a one-BDP
 // queue. Landing keys are exchanged, then all-reduces of integer-valued fp32 run back to back: every
-// element exact on both ranks; and a warm 64 MiB all-reduce takes within 15% of the ring model,
-// 2(N − 1)/N · S / B + 2(N − 1) one-way delays, B the bottleneck's payload rate (measured: 1.10x). A peer that never
+// element exact on both ranks; and a warm 64 MiB all-reduce takes within 10% of the ring model,
+// 2(N − 1)/N · S / B + 2(N − 1) one-way delays, B the bottleneck's payload rate (measured: 1.05x). A peer that never
 // joins an operation fails it after the operation timeout with an error naming that peer — no hang.
 #include <gtest/gtest.h>
 
@@ -88,7 +88,7 @@ std::vector<float> input(uint32_t rank, size_t n, int op) {
   return v;
 }
 
-TEST(CollSim, AllReduceOverALongPathIsExactAndNearTheRingModel) {
+TEST(CollSim, AllReduceOverALongPathIsExactAndWithinTenPercentOfTheRingModel) {
   TwoRanks t(path_direction(kRate, kOneWay, bdp(kRate, kOneWay)));
   ASSERT_TRUE(t.run(Nanos::from_s(10), [&] { return t.comm0 && t.comm0->ready() && t.comm1->ready(); }))
       << (t.comm0 ? t.comm0->error() + t.comm1->error() : "no channel");
@@ -114,11 +114,10 @@ TEST(CollSim, AllReduceOverALongPathIsExactAndNearTheRingModel) {
   const double model = (64.0 * (1 << 20)) / payload_rate + 2 * kOneWay.ns * 1e-9;
   std::printf("all-reduce 64 MiB, 2 ranks: first %.3f s, second %.3f s; ring model %.3f s (%.3f x)\n", took[0].ns * 1e-9,
               took[1].ns * 1e-9, model, took[1].ns * 1e-9 / model);
-  // The goal is 1.10x; measured 1.10x (0.689 s against 0.626 s). Of the 63 ms: one one-way
-  // delay (25 ms) because an operation completes only when its last WRITEs are acknowledged (the
-  // transport reads the caller's buffer until then; staging the last round's sends would let it end
-  // a one-way delay sooner), the rest BBR's utilisation of the path (0.94). Guarded at 1.15x.
-  EXPECT_LE(took[1].ns * 1e-9, 1.15 * model);
+  // Measured 1.05x (0.655 s against 0.626 s): BBR's utilisation of the path. (Before the last
+  // round's sends were staged, the operation also waited a one-way delay for their acknowledgements:
+  // 0.689 s, 1.10x.)
+  EXPECT_LE(took[1].ns * 1e-9, 1.10 * model);
   EXPECT_EQ(t.comm0->completed(), 2u);
 }
 

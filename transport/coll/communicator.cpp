@@ -12,6 +12,8 @@ namespace {
 // wr_id: key-exchange operations have bit 63 set (and the peer in the low bits); WRITEs carry the
 // operation's sequence number (low 16 bits) above the executor's 32-bit id.
 constexpr uint64_t kKeyWr = uint64_t{1} << 63;
+constexpr uint64_t kStagedWr = uint64_t{1} << 47;  // a last-round send from the staging area
+uint64_t seq_bits(uint64_t seq) { return seq & 0x7FFFu; }
 constexpr uint32_t kKeyMagic = 0x4B43484C;  // "LHCK"
 constexpr uint32_t kKeyVersion = 1;
 constexpr size_t kMaxEarly = 1 << 16;
@@ -118,7 +120,8 @@ bool Communicator::start(Collective kind, std::span<uint8_t> buf, DataType type,
   }
   // Only all-reduce and reduce-scatter reduce; kAvg divides once at the end (executor).
   const bool reduces = kind == Collective::kAllReduce || kind == Collective::kReduceScatter;
-  exec_.emplace(cfg_.rank, *plan_, *layout_, type, reduces ? op : RedOp::kSum, buf, parity);
+  exec_.emplace(cfg_.rank, *plan_, *layout_, type, reduces ? op : RedOp::kSum, buf, parity, true);
+  stalled_.reset();
   state_ = State::kRunning;
   std::vector<Fabric::Event> early;
   early.swap(early_);
@@ -151,11 +154,15 @@ void Communicator::on_event(const Fabric::Event& e) {
       peer.key_known = true;
       break;
     }
-    case xport::OpKind::kWrite:
-      if (state_ == State::kRunning && exec_ && (c.wr_id >> 32) == (op_seq_ & 0xFFFFu)) {
-        exec_->on_write_done(c.wr_id & 0xFFFF'FFFFu, true);
+    case xport::OpKind::kWrite: {
+      const uint64_t seq = (c.wr_id >> 32) & 0x7FFFu;
+      if (c.wr_id & kStagedWr) {
+        const uint32_t parity = static_cast<uint32_t>(seq & 1u);
+        if (stage_pending_[parity] > 0 && --stage_pending_[parity] == 0) stage_used_[parity] = 0;
       }
+      if (state_ == State::kRunning && exec_ && seq == seq_bits(op_seq_)) exec_->on_write_done(c.wr_id & 0xFFFF'FFFFu, true);
       break;
+    }
     case xport::OpKind::kRemoteWrite: {
       const uint32_t parity = c.imm >> 31;
       if (state_ == State::kRunning && exec_ && parity == (op_seq_ & 1u)) {
@@ -204,11 +211,35 @@ bool Communicator::poll(Nanos now) {
     if (all) state_ = State::kReady;
   }
   if (state_ == State::kRunning && exec_) {
-    while (auto post = exec_->next_post()) {
+    for (;;) {
+      std::optional<PlanExecutor::Post> post = stalled_ ? stalled_ : exec_->next_post();
+      stalled_.reset();
+      if (!post) break;
       const Peer& peer = peers_[post->peer];
       const uint32_t parity = post->imm >> 31;
-      const xport::WriteRequest w{.wr_id = (op_seq_ & 0xFFFFu) << 32 | post->id,
-                                  .local = post->local,
+      uint64_t wr_id = seq_bits(op_seq_) << 32 | post->id;
+      std::span<const uint8_t> local = post->local;
+      if (post->last_round) {
+        // Staged: copied out of the caller's buffer, so the operation may end before it is acknowledged.
+        if (stage_pending_[parity] > 0 && stage_op_[parity] != op_seq_) {
+          stalled_ = post;  // an operation two back still sends from this area
+          break;
+        }
+        if (stage_[parity].size() < cfg_.max_bytes) stage_[parity].resize(cfg_.max_bytes);
+        if (stage_used_[parity] + local.size() > stage_[parity].size()) {
+          fail(cfg_.rank, "staging area overflow (bug)");
+          return posted;
+        }
+        uint8_t* dst = stage_[parity].data() + stage_used_[parity];
+        std::memcpy(dst, local.data(), local.size());
+        local = std::span<const uint8_t>(dst, local.size());
+        stage_used_[parity] += local.size();
+        ++stage_pending_[parity];
+        stage_op_[parity] = op_seq_;
+        wr_id |= kStagedWr;
+      }
+      const xport::WriteRequest w{.wr_id = wr_id,
+                                  .local = local,
                                   .rkey = peer.remote_rkey,
                                   .remote_offset = parity * half_ + post->remote_offset,
                                   .imm = post->imm,

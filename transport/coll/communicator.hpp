@@ -11,6 +11,7 @@
 // peer and the cause, and the communicator with it — never a hang, never a wrong result.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -121,6 +122,13 @@ class Communicator {
   std::optional<PlanExecutor> exec_;
   std::vector<Fabric::Event> early_;  // arrivals for the next operation
   std::vector<int32_t> barrier_;      // the barrier's buffer
+  // The last round's sends are copied here (one area per landing parity) so an operation ends when
+  // its data has arrived, not a one-way delay later when those WRITEs are acknowledged; an area is
+  // reused only once every WRITE from it completed.
+  std::array<std::vector<uint8_t>, 2> stage_;
+  std::array<uint64_t, 2> stage_used_{}, stage_op_{};
+  std::array<uint32_t, 2> stage_pending_{};
+  std::optional<PlanExecutor::Post> stalled_;  // a last-round send waiting for its staging area
 };
 
 }  // namespace lh::coll

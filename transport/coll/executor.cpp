@@ -49,8 +49,9 @@ uint64_t LandingLayout::landing_bytes(uint32_t receiver, uint32_t sender) const 
 }
 
 PlanExecutor::PlanExecutor(uint32_t rank, const Plan& plan, const LandingLayout& layout, DataType type, RedOp op,
-                           std::span<uint8_t> buf, uint32_t parity)
-    : rank_(rank), plan_(plan), layout_(layout), type_(type), op_(op), buf_(buf), parity_(parity & 1u) {
+                           std::span<uint8_t> buf, uint32_t parity, bool last_round_staged)
+    : rank_(rank), plan_(plan), layout_(layout), type_(type), op_(op), buf_(buf), parity_(parity & 1u),
+      last_round_staged_(last_round_staged) {
   if (plan.rounds.size() > 0x7FFF) throw std::invalid_argument("collective plan: more than 32767 rounds");
   unfinished_sends_.resize(plan.rounds.size());
   arrived_.resize(plan.rounds.size());
@@ -75,7 +76,8 @@ std::optional<PlanExecutor::Post> PlanExecutor::next_post() {
              .local = std::span<const uint8_t>(buf_.data() + t.slice.offset, t.slice.bytes),
              .remote_offset = target.offset,
              .imm = make_imm(parity_, posted_round_, target.recv_index),
-             .id = uint64_t{posted_round_} << 16 | next_send_};
+             .id = uint64_t{posted_round_} << 16 | next_send_,
+             .last_round = posted_round_ + 1 == rounds()};
       ++next_send_;
       ++pending_sends_;
       return p;
@@ -141,7 +143,14 @@ void PlanExecutor::advance() {
     }
     ++round_;
   }
-  if (!failed_ && !finished_ && round_ == rounds() && pending_sends_ == 0 && posted_round_ == rounds()) {
+  // Done: every arrival applied, every send posted and completed — the last round's only posted when
+  // the caller staged them.
+  bool sends_done = pending_sends_ == 0;
+  if (last_round_staged_ && !sends_done && rounds() > 0) {
+    sends_done = true;
+    for (uint32_t j = 0; j + 1 < rounds(); ++j) sends_done = sends_done && unfinished_sends_[j] == 0;
+  }
+  if (!failed_ && !finished_ && round_ == rounds() && sends_done && posted_round_ == rounds()) {
     if (op_ == RedOp::kAvg) finish_avg(type_, buf_.data(), buf_.size() / size_of(type_), plan_.ranks);
     finished_ = true;
   }

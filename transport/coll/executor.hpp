@@ -60,11 +60,15 @@ class PlanExecutor {
     uint64_t remote_offset = 0;      // in the peer's landing buffer for this rank (this half)
     uint32_t imm = 0;
     uint64_t id = 0;                 // pass back to on_write_done
+    bool last_round = false;         // of the plan's last round (see `last_round_staged`)
   };
 
   // `buf` holds count elements of `type`; `parity` picks the landing half (alternate per operation).
+  // `last_round_staged`: the caller copies the last round's sends out of `buf` before posting them
+  // (Post::last_round), so the operation is done without waiting for their completions — a one-way
+  // delay sooner; their completions may still be reported afterwards.
   PlanExecutor(uint32_t rank, const Plan& plan, const LandingLayout& layout, DataType type, RedOp op,
-               std::span<uint8_t> buf, uint32_t parity);
+               std::span<uint8_t> buf, uint32_t parity, bool last_round_staged = false);
 
   // The next WRITE to post, if one may go now.
   [[nodiscard]] std::optional<Post> next_post();
@@ -100,7 +104,7 @@ class PlanExecutor {
   std::vector<uint32_t> unfinished_sends_;          // per round: sends not yet completed
   std::vector<std::vector<std::optional<std::span<const uint8_t>>>> arrived_;  // [round][index]
   std::vector<std::vector<bool>> applied_;
-  bool failed_ = false, finished_ = false;
+  bool failed_ = false, finished_ = false, last_round_staged_ = false;
 };
 
 }  // namespace lh::coll
