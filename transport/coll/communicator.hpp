@@ -88,6 +88,9 @@ class Communicator {
 
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] bool ready() const { return state_ == State::kReady; }
+  // Ready, and no staged WRITE of an operation that already ended is still unacknowledged: the
+  // links may be closed now without losing a peer's data.
+  [[nodiscard]] bool quiescent() const { return ready() && stage_pending_[0] == 0 && stage_pending_[1] == 0; }
   // Operations finished successfully so far.
   [[nodiscard]] uint64_t completed() const { return completed_; }
   // Why the communicator failed: "rank 1: WRITE failed: timeout", ...
