@@ -2,7 +2,8 @@
 # coll_perf_cli.sh — lh-coll-perf with two ranks over loopback: all-reduce on longhaul, longhaul+psp
 # and tcp-cubic, all-gather and reduce-scatter on longhaul, broadcast on TCP — both ranks exit 0,
 # rank 0's table has a row per size with 0 wrong elements, and --json gives one object per size
-# with nccl-tests' fields (busbw = algbw x 2(n-1)/n for all-reduce). Bad flags exit 2 with the
+# with nccl-tests' fields (busbw = algbw x 2(n-1)/n for all-reduce); a rank that starts late is
+# waited for (rank 0 connects again until the rendezvous deadline). Bad flags exit 2 with the
 # reason. Bounded: every run has a timeout; the trap kills what is left.
 # Usage: coll_perf_cli.sh PATH/TO/lh-coll-perf PATH/TO/lh-xfer
 set -euo pipefail
@@ -24,7 +25,11 @@ run_pair() {  # run_pair NAME ARGS... — both ranks, rank 1 in the background
   local name=$1; shift
   port=$((port + 2))
   local ranks="127.0.0.1:$port,127.0.0.1:$((port + 1))"
-  timeout 120 "$perf" --rank 1 --ranks "$ranks" "$@" >"$tmp/$name.r1" 2>&1 &
+  if [[ ${LATE:-0} == 1 ]]; then  # rank 1 starts late: rank 0 must keep trying to connect
+    (sleep 0.5; exec timeout 120 "$perf" --rank 1 --ranks "$ranks" "$@") >"$tmp/$name.r1" 2>&1 &
+  else
+    timeout 120 "$perf" --rank 1 --ranks "$ranks" "$@" >"$tmp/$name.r1" 2>&1 &
+  fi
   local r1=$!
   pids+=("$r1")
   local rc=0
@@ -45,6 +50,10 @@ run_pair allreduce-longhaul --transport longhaul --min-bytes 1KiB --max-bytes 16
 check_table allreduce-longhaul 4
 run_pair allreduce-psp --transport longhaul+psp --psk "$tmp/key" --min-bytes 64KiB --max-bytes 4MiB --factor 8 --iters 2
 check_table allreduce-psp 3
+LATE=1 run_pair late-tcp --transport tcp-cubic --min-bytes 1MiB --max-bytes 1MiB --iters 1
+check_table late-tcp 1
+LATE=1 run_pair late-longhaul --transport longhaul --min-bytes 1MiB --max-bytes 1MiB --iters 1
+check_table late-longhaul 1
 run_pair allreduce-tcp --transport tcp-cubic --min-bytes 1KiB --max-bytes 16MiB --factor 16 --iters 2 --type int32 --redop max
 check_table allreduce-tcp 4
 run_pair allgather --transport longhaul --op allgather --min-bytes 4KiB --max-bytes 4MiB --factor 32 --iters 2 --type half

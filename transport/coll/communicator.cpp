@@ -104,9 +104,21 @@ void Communicator::fail(uint32_t peer, const std::string& why) {
   exec_.reset();
 }
 
+bool Communicator::check_links() {
+  for (uint32_t p = 0; p < cfg_.size; ++p) {
+    if (!peers_[p].used) continue;
+    if (const std::string err = fabric_.link_error(p); !err.empty()) {
+      fail(p, "link lost: " + err);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool Communicator::start(Collective kind, std::span<uint8_t> buf, DataType type, RedOp op, uint32_t root) {
   const uint64_t elem = size_of(type);
   if (state_ != State::kReady || buf.size() % elem != 0 || buf.size() > cfg_.max_bytes || root >= cfg_.size) return false;
+  if (!check_links()) return false;
   ++op_seq_;
   const uint32_t parity = static_cast<uint32_t>(op_seq_ & 1u);
   exec_.reset();
@@ -198,13 +210,9 @@ bool Communicator::poll(Nanos now) {
     on_event(*e);
     if (state_ == State::kFailed) return posted;
   }
-  for (uint32_t p = 0; p < cfg_.size; ++p) {
-    if (!peers_[p].used) continue;
-    if (const std::string err = fabric_.link_error(p); !err.empty()) {
-      fail(p, "link lost: " + err);
-      return posted;
-    }
-  }
+  // A link that ends between operations is not a failure yet (a peer that finished and left); the
+  // next operation, or one running now, fails on it.
+  if (state_ != State::kReady && !check_links()) return posted;
   if (state_ == State::kSetup) {
     bool all = true;
     for (const Peer& peer : peers_) all = all && (!peer.used || (peer.key_known && peer.key_sent));

@@ -107,6 +107,7 @@ class Communicator {
     std::array<uint8_t, 24> key_out{}, key_in{};
   };
   void fail(uint32_t peer, const std::string& why);
+  bool check_links();  // false (and failed) if a link this communicator uses has ended
   void on_event(const Fabric::Event& e);
   [[nodiscard]] Plan make_plan(Collective kind, uint64_t count, uint64_t elem, uint32_t root) const;
 

@@ -184,14 +184,32 @@ int main(int argc, char** argv) {
     }
     // Rendezvous: each client channel says its rank once it is up; accepted channels are named by it.
     std::vector<bool> said(n, false);
+    std::vector<Nanos> retry_at(n, Nanos{0});
+    std::vector<std::string> last_error(n);
     size_t accepted = 0, named = 0;
     const Nanos setup_deadline = me.now() + Nanos::from_s(30);
     while (named < rank || std::count(said.begin() + rank + 1, said.end(), true) < static_cast<long>(n - rank - 1)) {
-      if (me.now() > setup_deadline) throw Fail("rendezvous: not every rank connected within 30 s");
+      if (me.now() > setup_deadline) {
+        std::string why;
+        for (uint32_t q = rank + 1; q < n; ++q)
+          if (!said[q]) why += fmt::format("; rank {} at {}: {}", q, addrs[q], last_error[q].empty() ? "no answer" : last_error[q]);
+        throw Fail("rendezvous: not every rank connected within 30 s" + why);
+      }
       me.turn();
       for (uint32_t q = rank + 1; q < n; ++q) {
         Channel& ch = *me.links[q].ch;
-        if (ended(ch.state())) throw Fail(fmt::format("rank {} at {}: {}", q, addrs[q], ch.error()));
+        if (ended(ch.state())) {
+          // The peer's process may not listen yet (TCP refuses at once): connect again, every 100 ms,
+          // until the rendezvous deadline.
+          if (said[q]) throw Fail(fmt::format("rank {} at {}: {}", q, addrs[q], ch.error()));
+          if (me.now() < retry_at[q]) continue;
+          last_error[q] = ch.error();
+          workload::TransportEndpoint& ep = *me.links[q].ep;
+          ep.forget(ch);
+          me.links[q].ch = &ep.connect(me.now());
+          retry_at[q] = me.now() + Nanos::from_ms(100);
+          continue;
+        }
         if (!said[q] && ch.state() == ChannelState::kUp && ch.post_send(1, me.hello_out[q]) == xport::PostResult::kOk)
           said[q] = true;
       }
@@ -329,8 +347,13 @@ int main(int argc, char** argv) {
     // rank that exited at once would take the acknowledgements its peers still wait for with it).
     if (!comm.start_barrier()) throw Fail("could not start the final barrier");
     drive(deadline_each);
+    auto all_ended = [&] {
+      for (const auto& l : me.links)
+        if (l.ch != nullptr && !ended(l.ch->state())) return false;
+      return true;
+    };
     const Nanos quiet_by = me.now() + deadline_each;
-    while (!comm.quiescent() && me.now() < quiet_by) {
+    while (!comm.quiescent() && !all_ended() && me.now() < quiet_by) {
       comm.poll(me.now());
       if (comm.state() == coll::Communicator::State::kFailed) throw Fail(comm.error());
       me.turn();
@@ -338,11 +361,6 @@ int main(int argc, char** argv) {
     for (const auto& l : me.links)
       if (l.ch != nullptr) l.ch->close(me.now());
     const Nanos closed_by = me.now() + Nanos::from_s(5);
-    auto all_ended = [&] {
-      for (const auto& l : me.links)
-        if (l.ch != nullptr && !ended(l.ch->state())) return false;
-      return true;
-    };
     while (!all_ended() && me.now() < closed_by) me.turn();
     return 0;
   } catch (const Usage& e) {
